@@ -1,0 +1,1 @@
+"""The real servers, run natively: Kafka (Maven Central jars), Redis (Debian), Jaeger and Weaviate (Go modules)."""

@@ -1,0 +1,129 @@
+"""Apache Kafka 4.x, KRaft single node, from its Maven Central jars (no tarball mirror needed)."""
+
+import asyncio
+import base64
+import glob
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from infra.process import port_open
+from infra.servers.base import Server, run_install_step
+from shared.settings import REPO_ROOT, KafkaSettings
+
+KAFKA_VERSION = "4.1.1"
+POM = REPO_ROOT / "infra" / "kafka" / "pom.xml"
+
+LOG4J2 = """\
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = {log_dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+class KafkaServer(Server):
+    name = "kafka"
+    version = f"Apache Kafka {KAFKA_VERSION} (KRaft)"
+    start_timeout = 90.0
+
+    def __init__(self, settings: KafkaSettings | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.settings = settings or KafkaSettings()
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.settings.port, self.settings.controller_port)
+
+    @property
+    def libs_dir(self) -> Path:
+        return self.paths.cache / f"kafka-{KAFKA_VERSION}" / "libs"
+
+    def installed(self) -> bool:
+        return bool(glob.glob(str(self.libs_dir / f"kafka_2.13-{KAFKA_VERSION}.jar")))
+
+    def install(self) -> None:
+        run_install_step(
+            "resolve the Kafka broker jars from Maven Central",
+            ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+             f"-DoutputDirectory={self.libs_dir}", "-DincludeScope=runtime", f"-Dkafka.version={KAFKA_VERSION}"],
+            log_file=self.paths.home / "log" / "install-kafka.log",
+        )
+
+    def _server_properties(self) -> str:
+        s = self.settings
+        broker_port, controller_port = s.port, s.controller_port
+        return "\n".join([
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{broker_port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={self.data_dir / 'log'}",
+            f"num.partitions={s.default_partitions}",
+            "auto.create.topics.enable=false",
+            "offsets.topic.replication.factor=1",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            # topics that carry raw mail raise their own limit up to this
+            f"replica.fetch.max.bytes={s.max_message_bytes + 1024 * 1024}",
+            f"socket.request.max.bytes={s.max_message_bytes * 4}",
+            "",
+        ])
+
+    def prepare(self) -> None:
+        properties = self.config_dir / "server.properties"
+        properties.write_text(self._server_properties())
+        (self.config_dir / "log4j2.properties").write_text(LOG4J2.format(log_dir=self.paths.home / "log" / "kafka"))
+        (self.paths.home / "log" / "kafka").mkdir(parents=True, exist_ok=True)
+        if not (self.data_dir / "log" / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            run_install_step(
+                "format the KRaft log dir",
+                [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)],
+                log_file=self.log_file,
+            )
+
+    def _java(self) -> list[str]:
+        return [
+            "java", "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self.config_dir / 'log4j2.properties'}",
+            "-cp", f"{self.libs_dir}/*",
+        ]
+
+    def command(self) -> Sequence[str]:
+        return [*self._java(), "kafka.Kafka", str(self.config_dir / "server.properties")]
+
+    def healthy(self) -> bool:
+        if not port_open(self.settings.port):
+            return False
+        return asyncio.run(_broker_answers(self.settings.bootstrap_servers))
+
+
+async def _broker_answers(bootstrap_servers: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.describe_cluster()
+        return True
+    except (KafkaError, OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        await admin.close()

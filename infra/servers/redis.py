@@ -1,0 +1,53 @@
+"""Redis from Debian's redis-server, with AOF persistence, bound to loopback."""
+
+import shutil
+import socket
+from collections.abc import Sequence
+
+from infra.servers.base import Server, run_install_step
+from shared.settings import RedisSettings
+
+
+class RedisServer(Server):
+    name = "redis"
+    version = "Debian redis-server"
+    start_timeout = 20.0
+
+    def __init__(self, settings: RedisSettings | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.settings = settings or RedisSettings()
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return (self.settings.port,)
+
+    def installed(self) -> bool:
+        return shutil.which("redis-server") is not None
+
+    def install(self) -> None:
+        log = self.paths.home / "log" / "install-redis.log"
+        run_install_step("apt-get update", ["apt-get", "update", "-q"], log_file=log)
+        run_install_step("apt-get install redis-server",
+                         ["apt-get", "install", "-y", "-q", "--no-install-recommends", "redis-server"],
+                         env={"DEBIAN_FRONTEND": "noninteractive"}, log_file=log)
+
+    def command(self) -> Sequence[str]:
+        return [
+            "redis-server",
+            "--bind", "127.0.0.1",
+            "--port", str(self.settings.port),
+            "--protected-mode", "yes",
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--daemonize", "no",
+            "--save", "",
+        ]
+
+    def healthy(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.settings.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False

@@ -1,0 +1,95 @@
+"""The Mailspine service processes: one OS process per service, started and stopped by PID file."""
+
+import asyncio
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from infra.process import log_tail, read_pid, start_daemon, stop_daemon
+from shared.errors import InfraError
+from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    module: str
+    consumer_group: str
+
+
+SERVICES = (
+    ServiceSpec("gateway", "services.gateway", "gateway"),
+    ServiceSpec("runtime", "services.runtime", "runtime"),
+    ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+)
+
+
+def _pid_file(paths: PathSettings, spec: ServiceSpec) -> Path:
+    return paths.home / "run" / f"service-{spec.name}.pid"
+
+
+def _log_file(paths: PathSettings, spec: ServiceSpec) -> Path:
+    return paths.home / "log" / f"service-{spec.name}.log"
+
+
+def start_services(paths: PathSettings | None = None, timeout: float = 60.0) -> dict[str, str]:
+    """Start each service not already running, then wait until every consumer group is Stable."""
+    paths = paths or PathSettings()
+    outcome = {}
+    for spec in SERVICES:
+        pid_file = _pid_file(paths, spec)
+        if read_pid(pid_file) is not None:
+            outcome[spec.name] = "already running"
+            continue
+        start_daemon(spec.name, [sys.executable, "-m", spec.module], pid_file=pid_file,
+                     log_file=_log_file(paths, spec), cwd=REPO_ROOT)
+        outcome[spec.name] = "started"
+    wait_for_consumers(paths, timeout)
+    return outcome
+
+
+def stop_services(paths: PathSettings | None = None) -> list[str]:
+    paths = paths or PathSettings()
+    return [spec.name for spec in SERVICES if stop_daemon(_pid_file(paths, spec))]
+
+
+def service_status(paths: PathSettings | None = None) -> dict[str, bool]:
+    paths = paths or PathSettings()
+    return {spec.name: read_pid(_pid_file(paths, spec)) is not None for spec in SERVICES}
+
+
+def wait_for_consumers(paths: PathSettings, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        for spec in SERVICES:
+            if read_pid(_pid_file(paths, spec)) is None:
+                log_file = _log_file(paths, spec)
+                raise InfraError(f"service {spec.name} exited. Last lines of {log_file}:\n{log_tail(log_file)}")
+        states = asyncio.run(_group_states([spec.consumer_group for spec in SERVICES]))
+        if all(state == "Stable" for state in states.values()):
+            return
+        if time.monotonic() > deadline:
+            raise InfraError(f"service consumers did not join their groups within {timeout:.0f}s: {states}")
+        time.sleep(0.5)
+
+
+async def _group_states(groups: list[str]) -> dict[str, str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=KafkaSettings().bootstrap_servers, request_timeout_ms=5000)
+    await admin.start()
+    states = {}
+    try:
+        for group in groups:
+            try:
+                described = await admin.describe_consumer_groups([group])
+                # (error_code, group_id, state, protocol_type, protocol, members, ...)
+                states[group] = described[0].groups[0][2]
+            except (KafkaError, ValueError) as exc:
+                # coordinator still being elected, or a group mid-rebalance that aiokafka cannot decode
+                states[group] = type(exc).__name__
+        return states
+    finally:
+        await admin.close()

@@ -1,0 +1,99 @@
+"""`mailspine up | down | status`: the real servers, the topics and schema, then the service processes."""
+
+import asyncio
+import time
+from pathlib import Path
+
+from infra.local_secrets import ensure_local_secrets
+from infra.mail_publisher import publish_inbound, read_eml
+from infra.migrations import migrate_mail_history
+from infra.servers.base import Server, Status
+from infra.servers.jaeger import JaegerServer
+from infra.servers.kafka import KafkaServer
+from infra.servers.redis import RedisServer
+from infra.servers.weaviate import WeaviateServer
+from infra.services import service_status, start_services, stop_services
+from infra.topic_reader import read_records
+from infra.topics import ensure_topics
+from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
+from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
+
+SAMPLE_INBOX = REPO_ROOT / "data" / "inbox"
+
+
+def servers() -> list[Server]:
+    return [RedisServer(), KafkaServer(), JaegerServer(), WeaviateServer()]
+
+
+def up_infra() -> None:
+    """Install what is missing, start each server (or reuse a running one), create topics and schema."""
+    for created in ensure_local_secrets():
+        print(f"  generated local-dev secret {created}", flush=True)
+    for server in servers():
+        started = time.monotonic()
+        outcome = server.start()
+        print(f"  {server.name:<10} {outcome} ({time.monotonic() - started:.1f}s)", flush=True)
+    created, present = asyncio.run(ensure_topics())
+    print(f"  topics     {len(created)} created, {present} already present", flush=True)
+    migrated = migrate_mail_history()
+    print(f"  weaviate   collection {WeaviateSettings.load().mail_history_collection} "
+          f"{'created' if migrated else 'present'}", flush=True)
+
+
+def up(*, with_services: bool = True, replay: bool = True) -> None:
+    print("Starting infrastructure", flush=True)
+    up_infra()
+    if with_services:
+        print("Starting services", flush=True)
+        for name, outcome in start_services().items():
+            print(f"  {name:<16} {outcome}", flush=True)
+    if with_services and replay:
+        replay_sample_inbox()
+    print_where_to_look()
+
+
+def replay_sample_inbox(inbox: Path = SAMPLE_INBOX, timeout: float = 60.0) -> None:
+    mails = [read_eml(path, source_id="sample-mx", tenant="acme") for path in sorted(inbox.glob("*.eml"))]
+    print(f"Replaying the sample inbox: {len(mails)} mails from {inbox}", flush=True)
+    asyncio.run(publish_inbound(mails))
+    wanted = {mail.mail_id for mail in mails}
+
+    def all_terminal(writes: list[dict], quarantined: list[dict]) -> bool:
+        return wanted <= {r.get("mail_id") for r in writes} | {r.get("mail_id") for r in quarantined}
+
+    deadline = time.monotonic() + timeout
+    while True:
+        writes = asyncio.run(read_records(CRM_WRITES, until=lambda _: False, timeout=1.0))
+        quarantined = asyncio.run(read_records(MAIL_QUARANTINE, until=lambda _: False, timeout=1.0))
+        if all_terminal(writes, quarantined) or time.monotonic() > deadline:
+            break
+    written = sorted({r["mail_id"] for r in writes} & wanted)
+    held = sorted({r.get("mail_id") for r in quarantined} & wanted)
+    pending = sorted(wanted - set(written) - set(held))
+    print(f"  {len(written)} written to the CRM, {len(held)} quarantined, {len(pending)} not finished", flush=True)
+    for mail in mails:
+        state = "crm" if mail.mail_id in written else "quarantine" if mail.mail_id in held else "pending"
+        print(f"  {mail.mail_id}  {state:<10}  {mail.payload.message_id}", flush=True)
+    if mails:
+        print(f"  explain one: mailspine why {mails[0].mail_id}", flush=True)
+
+
+def print_where_to_look() -> None:
+    paths, tracing = PathSettings(), TracingSettings()
+    print("Where to look", flush=True)
+    print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
+    print(f"  kafka     {KafkaSettings().bootstrap_servers}")
+    print(f"  redis     {RedisSettings().url}")
+    print(f"  weaviate  http://127.0.0.1:{WeaviateSettings.load().http_port} (API key in {paths.secrets_dir})")
+    print(f"  logs      {paths.home / 'log'}")
+
+
+def down() -> None:
+    for name in stop_services():
+        print(f"  stopped {name}", flush=True)
+    for server in reversed(servers()):
+        print(f"  {server.name:<10} {'stopped' if server.stop() else 'was not running (or not ours)'}", flush=True)
+
+
+def status() -> tuple[list[Status], dict[str, bool]]:
+    return [server.status() for server in servers()], service_status()

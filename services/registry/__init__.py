@@ -1,0 +1,1 @@
+"""Prompt registry: versioned prompts, labels and rollouts. Its service arrives with the registry work."""

@@ -1,0 +1,9 @@
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RuntimeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_RUNTIME_")
+
+    service_name: str = "runtime"
+    consumer_group: str = "runtime"
+    summary_chars: int = 280

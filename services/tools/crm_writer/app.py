@@ -1,0 +1,21 @@
+"""CRM-writer process: ``python -m services.tools.crm_writer``."""
+
+from faststream import FastStream
+from redis.asyncio import Redis
+
+from services.tools.crm_writer.handlers import register
+from services.tools.crm_writer.idempotency import WrittenKeys
+from services.tools.crm_writer.settings import CrmWriterSettings
+from shared.broker import build_broker
+from shared.service_app import build_app
+from shared.settings import RedisSettings
+
+
+def create_app() -> FastStream:
+    settings = CrmWriterSettings()
+    broker = build_broker(settings.service_name)
+    redis = Redis.from_url(RedisSettings().url)
+    register(broker, settings, WrittenKeys(redis, settings.idempotency_ttl_seconds))
+    app = build_app(broker, settings.service_name)
+    app.after_shutdown(redis.aclose)
+    return app

@@ -1,0 +1,35 @@
+"""Thin subscriber: a tool request in; a CRM write (once per key) and a tool result out."""
+
+from faststream.kafka import KafkaBroker
+from opentelemetry import trace
+
+from services.tools.crm_writer.idempotency import WrittenKeys
+from services.tools.crm_writer.settings import CrmWriterSettings
+from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_result_for
+from shared.broker import durable_subscriber
+from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome
+from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
+from shared.tracing import attributes
+
+
+def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenKeys) -> None:
+    @durable_subscriber(broker, tool_requests(TOOL_NAME), group_id=settings.consumer_group)
+    async def on_crm_write_request(request: CrmWriteRequestMessage) -> None:
+        span = trace.get_current_span()
+        span.set_attribute(attributes.MAIL_ID, request.mail_id)
+        span.set_attribute(attributes.TOOL_NAME, TOOL_NAME)
+        span.set_attribute(attributes.TOOL_CALL_ID, request.payload.call_id)
+        crm_write = crm_write_for(request)
+        key = crm_write.payload.idempotency_key
+        span.set_attribute(attributes.IDEMPOTENCY_KEY, key)
+        # publish, then remember: a crash in between re-publishes the same key (the CRM dedups on it),
+        # while remembering first could lose the write
+        if await written.was_written(key):
+            outcome = ToolOutcome.DUPLICATE
+        else:
+            await broker.publish(crm_write.model_dump(mode="json"), CRM_WRITES, key=key.encode())
+            await written.mark_written(key)
+            outcome = ToolOutcome.WRITTEN
+        span.set_attribute(attributes.OUTCOME, outcome)
+        result = tool_result_for(request, outcome)
+        await broker.publish(result.model_dump(mode="json"), tool_results(TOOL_NAME), key=request.mail_id.encode())

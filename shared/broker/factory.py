@@ -1,0 +1,51 @@
+"""Builds a service's KafkaBroker: trace context in headers, dead letters, idempotent producer."""
+
+from collections.abc import Callable
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+from shared.broker.dead_letters import DeadLetterRouting
+from shared.broker.jaeger_bridge import JaegerHeaderBridge
+from shared.settings import KafkaSettings
+from shared.tracing import setup_tracing
+
+
+def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> KafkaBroker:
+    kafka = kafka or KafkaSettings()
+    provider = setup_tracing(service_name)
+    dead_letters = DeadLetterRouting(consumer_group=service_name)
+    broker = KafkaBroker(
+        kafka.bootstrap_servers,
+        client_id=service_name,
+        acks="all",
+        enable_idempotence=True,
+        allow_auto_create_topics=False,
+        max_request_size=kafka.max_message_bytes,
+        # outermost first: restate Jaeger headers, open the span, then dead-letter inside the span
+        middlewares=[JaegerHeaderBridge, KafkaTelemetryMiddleware(tracer_provider=provider), dead_letters],
+    )
+    dead_letters.bind(broker)
+    return broker
+
+
+def durable_subscriber(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    kafka: KafkaSettings | None = None,
+    **options: Any,
+) -> Callable[[Any], Any]:
+    """At-least-once: commit only after the handler finished; on a transient error, redeliver."""
+    kafka = kafka or KafkaSettings()
+    return broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_partition_fetch_bytes=kafka.max_message_bytes,
+        **options,
+    )

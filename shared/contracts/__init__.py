@@ -1,0 +1,1 @@
+"""Message contracts, one module per topic family; topic names live in ``topics``."""

@@ -1,0 +1,81 @@
+"""Settings shared by every process: where state lives and how to reach Kafka, Redis, Jaeger and Weaviate.
+
+Values come from environment variables (prefix ``MAILSPINE_``); secrets come from per-purpose files in the
+state directory's ``secrets/`` folder, which ``mailspine up`` generates on first run for local development.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class PathSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_")
+
+    home: Path = Field(default=REPO_ROOT / "var", description="state: data dirs, logs, pid files, secrets")
+    cache: Path = Field(
+        default=Path.home() / ".cache" / "mailspine",
+        description="downloaded jars and built binaries, shared by every checkout",
+    )
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_KAFKA_")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    controller_port: int = 9093
+    default_partitions: int = 3
+    # mail.inbound.v1 must carry oversize mail so the gateway can quarantine it with a reason
+    max_message_bytes: int = 26 * 1024 * 1024
+
+    @property
+    def port(self) -> int:
+        return int(self.bootstrap_servers.rsplit(":", 1)[1])
+
+
+class RedisSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_REDIS_")
+
+    port: int = 6379
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class TracingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_TRACING_")
+
+    otlp_grpc_port: int = 4317
+    otlp_http_port: int = 4318
+    query_port: int = 16686
+    health_port: int = 13133
+    enabled: bool = True
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.otlp_grpc_port}"
+
+    @property
+    def query_url(self) -> str:
+        return f"http://127.0.0.1:{self.query_port}"
+
+
+class WeaviateSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_WEAVIATE_")
+
+    http_port: int = 8080
+    grpc_port: int = 50051
+    api_key: str = Field(default="", description="read from secrets/mailspine_weaviate_api_key when not set")
+    mail_history_collection: str = "MailHistory"
+
+    @classmethod
+    def load(cls) -> "WeaviateSettings":
+        return cls(_secrets_dir=PathSettings().secrets_dir)  # type: ignore[call-arg]

@@ -1,0 +1,20 @@
+"""Span attribute names: Mailspine's own, and the OTel GenAI semantic-convention names we emit."""
+
+MAIL_ID = "mailspine.mail.id"
+TENANT = "mailspine.tenant"
+SOURCE_ID = "mailspine.source.id"
+IDEMPOTENCY_KEY = "mailspine.idempotency_key"
+OUTCOME = "mailspine.outcome"
+QUARANTINE_REASON = "mailspine.quarantine.reason"
+TOOL_NAME = "gen_ai.tool.name"
+TOOL_CALL_ID = "gen_ai.tool.call.id"
+
+# GenAI semantic conventions (https://opentelemetry.io/docs/specs/semconv/gen-ai/)
+GEN_AI_SYSTEM = "gen_ai.system"
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+PROMPT_NAME = "mailspine.prompt.name"
+PROMPT_VERSION = "mailspine.prompt.version"
