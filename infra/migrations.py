@@ -9,7 +9,7 @@ from shared.settings import WeaviateSettings
 
 def connect(settings: WeaviateSettings) -> weaviate.WeaviateClient:
     return weaviate.connect_to_local(
-        host="127.0.0.1",
+        host=settings.host,
         port=settings.http_port,
         grpc_port=settings.grpc_port,
         auth_credentials=Auth.api_key(settings.api_key),
@@ -37,3 +37,7 @@ def migrate_mail_history(settings: WeaviateSettings | None = None) -> bool:
             ],
         )
         return True
+
+
+if __name__ == "__main__":
+    print("created" if migrate_mail_history() else "present")

@@ -52,9 +52,11 @@ def start_services(paths: PathSettings | None = None, timeout: float = 60.0) -> 
     return outcome
 
 
-def stop_services(paths: PathSettings | None = None) -> list[str]:
+def stop_services(paths: PathSettings | None = None, names: set[str] | None = None) -> list[str]:
+    """Stop the services (all, or only ``names``) by PID file; returns the ones that were running."""
     paths = paths or PathSettings()
-    return [spec.name for spec in SERVICES if stop_daemon(_pid_file(paths, spec))]
+    chosen = [spec for spec in SERVICES if names is None or spec.name in names]
+    return [spec.name for spec in chosen if stop_daemon(_pid_file(paths, spec))]
 
 
 def service_status(paths: PathSettings | None = None) -> dict[str, bool]:

@@ -25,19 +25,25 @@ def servers() -> list[Server]:
     return [RedisServer(), KafkaServer(), JaegerServer(), WeaviateServer()]
 
 
-def up_infra() -> None:
-    """Install what is missing, start each server (or reuse a running one), create topics and schema."""
+def up_infra() -> list[Server]:
+    """Install what is missing, start each server (or reuse a running one), create topics and schema.
+
+    Returns the servers this call started, so a caller that owns them (the test session) can stop them."""
     for created in ensure_local_secrets():
         print(f"  generated local-dev secret {created}", flush=True)
+    started_now = []
     for server in servers():
         started = time.monotonic()
         outcome = server.start()
         print(f"  {server.name:<10} {outcome} ({time.monotonic() - started:.1f}s)", flush=True)
+        if outcome == "started":
+            started_now.append(server)
     created, present = asyncio.run(ensure_topics())
     print(f"  topics     {len(created)} created, {present} already present", flush=True)
     migrated = migrate_mail_history()
     print(f"  weaviate   collection {WeaviateSettings.load().mail_history_collection} "
           f"{'created' if migrated else 'present'}", flush=True)
+    return started_now
 
 
 def up(*, with_services: bool = True, replay: bool = True) -> None:
@@ -84,7 +90,7 @@ def print_where_to_look() -> None:
     print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
     print(f"  kafka     {KafkaSettings().bootstrap_servers}")
     print(f"  redis     {RedisSettings().url}")
-    print(f"  weaviate  http://127.0.0.1:{WeaviateSettings.load().http_port} (API key in {paths.secrets_dir})")
+    print(f"  weaviate  {WeaviateSettings.load().url} (API key in {paths.secrets_dir})")
     print(f"  logs      {paths.home / 'log'}")
 
 

@@ -1,5 +1,7 @@
 """Creates every topic the architecture names, with its partitions and retention. Idempotent."""
 
+import asyncio
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shared.contracts.topics import all_topics
@@ -27,3 +29,8 @@ async def ensure_topics(kafka: KafkaSettings | None = None) -> tuple[list[str], 
         return [spec.name for spec in missing], len(existing & {spec.name for spec in all_topics()})
     finally:
         await admin.close()
+
+
+if __name__ == "__main__":
+    created, present = asyncio.run(ensure_topics())
+    print(f"{len(created)} topics created, {present} already present")

@@ -43,16 +43,18 @@ class KafkaSettings(BaseSettings):
 class RedisSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_REDIS_")
 
+    host: str = "127.0.0.1"
     port: int = 6379
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
 
 class TracingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_TRACING_")
 
+    host: str = "127.0.0.1"
     otlp_grpc_port: int = 4317
     otlp_http_port: int = 4318
     query_port: int = 16686
@@ -61,20 +63,25 @@ class TracingSettings(BaseSettings):
 
     @property
     def otlp_endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.otlp_grpc_port}"
+        return f"http://{self.host}:{self.otlp_grpc_port}"
 
     @property
     def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.query_port}"
+        return f"http://{self.host}:{self.query_port}"
 
 
 class WeaviateSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_WEAVIATE_")
 
+    host: str = "127.0.0.1"
     http_port: int = 8080
     grpc_port: int = 50051
     api_key: str = Field(default="", description="read from secrets/mailspine_weaviate_api_key when not set")
     mail_history_collection: str = "MailHistory"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.http_port}"
 
     @classmethod
     def load(cls) -> "WeaviateSettings":

@@ -1,15 +1,12 @@
 """Jaeger v2 built from its Go module, memory storage, OTLP in, /api/v3 query out, all on loopback."""
 
-import json
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 
-from infra.servers.base import Server, run_install_step
-from shared.errors import InfraError
+from infra.go_build import build_go_command
+from infra.servers.base import Server
 from shared.settings import TracingSettings
 
 # The Go module proxy serves this release of the root module; its cmd/jaeger is the v2 binary.
@@ -92,26 +89,11 @@ class JaegerServer(Server):
         return self.binary.exists()
 
     def install(self) -> None:
-        log = self.paths.home / "log" / "install-jaeger.log"
-        if shutil.which("go") is None:
-            raise InfraError("building Jaeger needs the Go toolchain (`go`) on PATH")
-        download = subprocess.run(  # noqa: S603
-            ["go", "mod", "download", "-json", f"{JAEGER_MODULE}@{JAEGER_MODULE_VERSION}"],
-            capture_output=True, text=True, check=False,
-        )
-        if download.returncode != 0:
-            raise InfraError(f"go mod download {JAEGER_MODULE}@{JAEGER_MODULE_VERSION} failed:\n"
-                             f"{download.stdout[-2000:]}{download.stderr[-2000:]}")
-        module_dir = Path(json.loads(download.stdout)["Dir"])
-        source = self.paths.cache / "src" / f"jaeger-{JAEGER_MODULE_VERSION}"
-        if not source.exists():
-            shutil.copytree(module_dir, source)
-            subprocess.run(["chmod", "-R", "u+w", str(source)], check=True)  # noqa: S603, S607
-        version_flag = f"-X {JAEGER_MODULE}/internal/version.latestVersion={JAEGER_MODULE_VERSION}"
-        run_install_step(
-            f"go build jaeger {JAEGER_MODULE_VERSION} (several minutes on first run)",
-            ["go", "build", "-ldflags", version_flag, "-o", str(self.binary), "./cmd/jaeger"],
-            cwd=source, log_file=log,
+        build_go_command(
+            JAEGER_MODULE, JAEGER_MODULE_VERSION, "./cmd/jaeger",
+            output=self.binary, source_root=self.paths.cache / "src",
+            log_file=self.paths.home / "log" / "install-jaeger.log",
+            ldflags=f"-X {JAEGER_MODULE}/internal/version.latestVersion={JAEGER_MODULE_VERSION}",
         )
 
     def prepare(self) -> None:

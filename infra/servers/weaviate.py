@@ -74,7 +74,7 @@ class WeaviateServer(Server):
 
     def healthy(self) -> bool:
         try:
-            url = f"http://127.0.0.1:{self.settings.http_port}/v1/.well-known/ready"
+            url = f"{self.settings.url}/v1/.well-known/ready"
             return httpx.get(url, timeout=1).status_code == 200
         except httpx.HTTPError:
             return False

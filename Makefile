@@ -1,0 +1,27 @@
+# The two commands a user needs: `make up` and `make test`. Everything else is installed on demand.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+
+.PHONY: up down status test unit sync
+
+$(UV):
+	@echo "installing uv (Python package manager) into ~/.local/bin"
+	python3 -m pip install --quiet --user uv
+
+sync: $(UV)
+	$(UV) sync --frozen --quiet
+
+up: sync
+	$(UV) run mailspine up
+
+down: sync
+	$(UV) run mailspine down
+
+status: sync
+	$(UV) run mailspine status
+
+test: sync
+	$(UV) run pytest
+
+unit: sync
+	$(UV) run pytest -m unit

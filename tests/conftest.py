@@ -1,0 +1,38 @@
+"""Every test carries exactly one of the markers unit / integration / e2e, taken from its folder."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_FOLDER_MARKERS = {"unit": pytest.mark.unit, "integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        marker = _FOLDER_MARKERS.get(folder, pytest.mark.integration)
+        item.add_marker(marker)
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[None]:
+    """The real Kafka, Redis, Jaeger and Weaviate: started (installed on first use) or reused if running.
+
+    What the session started, it stops at the end; what was already running stays running."""
+    from infra.stack import up_infra
+
+    started = up_infra()
+    yield
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def running_services(infrastructure: None) -> Iterator[None]:
+    """The gateway, runtime and CRM-writer processes, each its own OS process, consumers joined."""
+    from infra.services import start_services, stop_services
+
+    outcome = start_services()
+    yield
+    stop_services(names={name for name, what in outcome.items() if what == "started"})

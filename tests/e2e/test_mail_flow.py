@@ -1,0 +1,59 @@
+"""One mail through the running services: one CRM write, one trace linking gateway → runtime → CRM writer."""
+
+from datetime import timedelta
+
+import pytest
+
+from infra.trace_story import JaegerQuery, Span
+from shared.contracts.topics import CRM_WRITES
+from tests.helpers import read_until, send_mails, wait_for
+
+pytestmark = pytest.mark.usefixtures("running_services")
+
+SERVICES = ("gateway", "runtime", "tool-crm-writer")
+
+
+def _ancestors(span: Span, by_id: dict[str, Span]) -> list[Span]:
+    chain = []
+    while span.parent_span_id:
+        parent = by_id.get(span.parent_span_id)
+        assert parent is not None, f"span {span.name} points at parent {span.parent_span_id}, absent from the trace"
+        chain.append(parent)
+        span = parent
+    return chain
+
+
+def test_a_mail_becomes_exactly_one_crm_write_and_one_linked_trace() -> None:
+    [mail] = send_mails(1)
+
+    writes = read_until(CRM_WRITES, lambda records: any(r.get("mail_id") == mail.mail_id for r in records), 60)
+    # read on a little longer: a duplicate would arrive right behind the first write
+    writes = read_until(CRM_WRITES, lambda _: False, 3)
+    ours = [w for w in writes if w.get("mail_id") == mail.mail_id]
+    assert len(ours) == 1, ours
+    assert ours[0]["payload"]["customer_address"].startswith("Dana Whitfield")
+    assert ours[0]["payload"]["idempotency_key"]
+
+    jaeger = JaegerQuery()
+
+    def complete_trace() -> list[Span]:
+        trace_ids = jaeger.find_trace_ids(mail.mail_id, lookback=timedelta(minutes=10))
+        if len(trace_ids) != 1:
+            return []
+        spans = jaeger.trace(trace_ids[0])
+        has_write = any(s.service == "tool-crm-writer" and s.name == f"{CRM_WRITES} publish" for s in spans)
+        return spans if has_write else []
+
+    spans = wait_for(complete_trace, timeout=30)
+    assert spans, "no single complete trace for the mail in Jaeger"
+    assert len(jaeger.find_trace_ids(mail.mail_id, lookback=timedelta(minutes=10))) == 1
+    assert {s.service for s in spans} >= set(SERVICES)
+
+    by_id = {s.span_id: s for s in spans}
+    crm_process = next(s for s in spans if s.service == "tool-crm-writer" and s.name.endswith("process"))
+    upstream_services = [a.service for a in _ancestors(crm_process, by_id)]
+    assert "runtime" in upstream_services and "gateway" in upstream_services
+    assert upstream_services.index("runtime") < upstream_services.index("gateway")
+
+    carrying_mail_id = {s.service for s in spans if s.attributes.get("mailspine.mail.id") == mail.mail_id}
+    assert carrying_mail_id == set(SERVICES)
