@@ -1,6 +1,7 @@
 """The composition root every service process shares: logging, the FastStream app, a clean flush on exit."""
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from faststream import FastStream
@@ -12,7 +13,7 @@ from shared.tracing import shutdown_tracing
 
 def build_app(broker: KafkaBroker, service_name: str) -> FastStream:
     setup_logging(service_name)
-    app = FastStream(broker)
+    app = FastStream(broker, logger=logging.getLogger(f"mailspine.app.{service_name}"))
     app.after_shutdown(shutdown_tracing)
     return app
 

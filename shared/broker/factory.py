@@ -1,5 +1,6 @@
 """Builds a service's KafkaBroker: trace context in headers, dead letters, idempotent producer."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> Kafka
         enable_idempotence=True,
         allow_auto_create_topics=False,
         max_request_size=kafka.max_message_bytes,
+        # our logger, so FastStream's lines carry the trace id and the service name like every other line
+        logger=logging.getLogger(f"mailspine.broker.{service_name}"),
         # outermost first: restate Jaeger headers, open the span, then dead-letter inside the span
         middlewares=[JaegerHeaderBridge, KafkaTelemetryMiddleware(tracer_provider=provider), dead_letters],
     )
