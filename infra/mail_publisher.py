@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from infra.kafka_acls import MAIL_SOURCE
 from shared.contracts.mail import (
     HEADER_IDEMPOTENCY_KEY,
     HEADER_SOURCE_ID,
@@ -60,9 +61,9 @@ def inbound_headers(mail: InboundMail) -> list[tuple[str, bytes]]:
 
 
 async def publish_inbound(mails: list[InboundMail], kafka: KafkaSettings | None = None) -> None:
-    kafka = kafka or KafkaSettings()
+    kafka = kafka or KafkaSettings.for_principal(MAIL_SOURCE)
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         enable_idempotence=True,
         max_request_size=kafka.max_message_bytes,
         client_id="mailspine-send",

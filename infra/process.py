@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -65,8 +66,13 @@ def start_daemon(
             )
         except OSError as exc:
             raise InfraError(f"{name}: cannot execute {argv[0]}: {exc}") from exc
-    pid_file.write_text(str(process.pid))
-    return process.pid
+    pid = process.pid
+    pid_file.write_text(str(pid))
+    # the server outlives this Popen object on purpose; dropping it here keeps its 'still running' warning quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        del process
+    return pid
 
 
 def stop_daemon(pid_file: Path, timeout: float = 30.0) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from infra.kafka_acls import ADMIN
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
@@ -80,7 +81,7 @@ def wait_for_consumers(paths: PathSettings, timeout: float) -> None:
 
 
 async def _group_states(groups: list[str]) -> dict[str, str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=KafkaSettings().bootstrap_servers, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**KafkaSettings.for_principal(ADMIN).client_options(), request_timeout_ms=5000)
     await admin.start()
     states = {}
     try:

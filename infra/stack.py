@@ -4,6 +4,7 @@ import asyncio
 import time
 from pathlib import Path
 
+from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
 from infra.mail_publisher import publish_inbound, read_eml
 from infra.migrations import migrate_mail_history
@@ -40,6 +41,7 @@ def up_infra() -> list[Server]:
             started_now.append(server)
     created, present = asyncio.run(ensure_topics())
     print(f"  topics     {len(created)} created, {present} already present", flush=True)
+    print(f"  kafka acls {asyncio.run(apply_acls())} grants for {len(KAFKA_PRINCIPALS) - 1} principals", flush=True)
     migrated = migrate_mail_history()
     print(f"  weaviate   collection {WeaviateSettings.load().mail_history_collection} "
           f"{'created' if migrated else 'present'}", flush=True)
@@ -88,7 +90,7 @@ def print_where_to_look() -> None:
     paths, tracing = PathSettings(), TracingSettings()
     print("Where to look", flush=True)
     print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
-    print(f"  kafka     {KafkaSettings().bootstrap_servers}")
+    print(f"  kafka     {KafkaSettings().bootstrap_servers} (SASL/PLAIN; passwords in {paths.secrets_dir / 'kafka'})")
     print(f"  redis     {RedisSettings().url}")
     print(f"  weaviate  {WeaviateSettings.load().url} (API key in {paths.secrets_dir})")
     print(f"  logs      {paths.home / 'log'}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from infra.kafka_acls import ADMIN
 from shared.settings import KafkaSettings
 
 
@@ -19,9 +20,9 @@ async def read_records(
     kafka: KafkaSettings | None = None,
 ) -> list[dict[str, Any]]:
     """Every JSON record on ``topic`` (value, plus ``_headers``/``_offset``), polled until ``until`` holds."""
-    kafka = kafka or KafkaSettings()
+    kafka = kafka or KafkaSettings.for_principal(ADMIN)  # an operator's view: every topic
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
+        **kafka.client_options(),
         enable_auto_commit=False,
         group_id=None,  # no group: every partition is ours, read from the earliest offset
         auto_offset_reset="earliest",

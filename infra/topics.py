@@ -3,15 +3,18 @@
 import asyncio
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from infra.kafka_acls import ADMIN
 from shared.contracts.topics import all_topics
 from shared.settings import KafkaSettings
 
 
 async def ensure_topics(kafka: KafkaSettings | None = None) -> tuple[list[str], int]:
-    """Returns (created topic names, number already present)."""
-    kafka = kafka or KafkaSettings()
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=15000)
+    """Create missing topics and restate the configs of present ones (so a changed retention or size
+    limit reaches an existing install). Returns (created topic names, number already present)."""
+    kafka = kafka or KafkaSettings.for_principal(ADMIN)
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=15000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -25,6 +28,12 @@ async def ensure_topics(kafka: KafkaSettings | None = None) -> tuple[list[str], 
                     topic_configs=spec.configs(kafka.max_message_bytes),
                 )
                 for spec in missing
+            ])
+        present = [spec for spec in all_topics() if spec.name in existing]
+        if present:
+            await admin.alter_configs([
+                ConfigResource(ConfigResourceType.TOPIC, spec.name, configs=spec.configs(kafka.max_message_bytes))
+                for spec in present
             ])
         return [spec.name for spec in missing], len(existing & {spec.name for spec in all_topics()})
     finally:

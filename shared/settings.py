@@ -6,8 +6,12 @@ state directory's ``secrets/`` folder, which ``mailspine up`` generates on first
 
 from pathlib import Path
 
-from pydantic import Field
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,9 +31,14 @@ class PathSettings(BaseSettings):
 
 
 class KafkaSettings(BaseSettings):
+    """How to reach Kafka, and as whom. Each service is its own principal with its own password."""
+
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_KAFKA_")
 
     bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["SASL_PLAINTEXT", "SASL_SSL"] = "SASL_PLAINTEXT"
+    username: str = "admin"
+    password: SecretStr = Field(default=SecretStr(""), description="secrets/kafka/<principal>/mailspine_kafka_password")
     controller_port: int = 9093
     default_partitions: int = 3
     # mail.inbound.v1 must carry oversize mail so the gateway can quarantine it with a reason
@@ -38,6 +47,30 @@ class KafkaSettings(BaseSettings):
     @property
     def port(self) -> int:
         return int(self.bootstrap_servers.rsplit(":", 1)[1])
+
+    @classmethod
+    def for_principal(cls, principal: str) -> "KafkaSettings":
+        """Settings for one Kafka principal; its password comes from the environment or its own secret file."""
+        secrets_dir = PathSettings().secrets_dir / "kafka" / principal
+        if secrets_dir.is_dir():
+            return cls(username=principal, _secrets_dir=secrets_dir)  # type: ignore[call-arg]
+        return cls(username=principal)
+
+    def client_options(self) -> dict[str, Any]:
+        """aiokafka keyword arguments that authenticate as this principal."""
+        password = self.password.get_secret_value()
+        if not password:
+            raise UserError(
+                f"no Kafka password for principal {self.username!r}: set MAILSPINE_KAFKA_PASSWORD, or run "
+                "`mailspine up` once to generate local-development credentials",
+            )
+        return {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+            "sasl_mechanism": "PLAIN",
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": password,
+        }
 
 
 class RedisSettings(BaseSettings):

@@ -10,6 +10,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from infra.kafka_acls import ADMIN, KAFKA_PRINCIPALS
+from infra.local_secrets import kafka_password
 from infra.process import port_open
 from infra.servers.base import Server, run_install_step
 from shared.settings import REPO_ROOT, KafkaSettings
@@ -61,6 +63,12 @@ class KafkaServer(Server):
             log_file=self.paths.home / "log" / "install-kafka.log",
         )
 
+    def _jaas(self, principals: tuple[str, ...]) -> str:
+        """PLAIN login: the broker's own identity (admin) and the users it accepts."""
+        admin = kafka_password(ADMIN, self.paths)
+        users = " ".join(f'user_{name}="{kafka_password(name, self.paths)}"' for name in principals)
+        return f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN}" password="{admin}" {users};'
+
     def _server_properties(self) -> str:
         s = self.settings
         broker_port, controller_port = s.port, s.controller_port
@@ -68,11 +76,20 @@ class KafkaServer(Server):
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{broker_port}",
+            f"listeners=SASL_PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{broker_port}",
             "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "inter.broker.listener.name=SASL_PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+            # every connection authenticates, and the authorizer denies what no ACL allows
+            "sasl.enabled.mechanisms=PLAIN",
+            "sasl.mechanism.inter.broker.protocol=PLAIN",
+            "sasl.mechanism.controller.protocol=PLAIN",
+            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={self._jaas(KAFKA_PRINCIPALS)}",
+            f"listener.name.controller.plain.sasl.jaas.config={self._jaas((ADMIN,))}",
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            f"super.users=User:{ADMIN}",
+            "allow.everyone.if.no.acl.found=false",
             f"log.dirs={self.data_dir / 'log'}",
             f"num.partitions={s.default_partitions}",
             "auto.create.topics.enable=false",
@@ -90,6 +107,8 @@ class KafkaServer(Server):
 
     def prepare(self) -> None:
         properties = self.config_dir / "server.properties"
+        properties.touch(mode=0o600)  # it holds the principals' passwords
+        properties.chmod(0o600)
         properties.write_text(self._server_properties())
         (self.config_dir / "log4j2.properties").write_text(LOG4J2.format(log_dir=self.paths.home / "log" / "kafka"))
         (self.paths.home / "log" / "kafka").mkdir(parents=True, exist_ok=True)
@@ -114,11 +133,11 @@ class KafkaServer(Server):
     def healthy(self) -> bool:
         if not port_open(self.settings.port):
             return False
-        return asyncio.run(_broker_answers(self.settings.bootstrap_servers))
+        return asyncio.run(_broker_answers(KafkaSettings.for_principal(ADMIN)))
 
 
-async def _broker_answers(bootstrap_servers: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+async def _broker_answers(kafka: KafkaSettings) -> bool:
+    admin = AIOKafkaAdminClient(**kafka.client_options(), request_timeout_ms=3000)
     try:
         await admin.start()
         await admin.describe_cluster()

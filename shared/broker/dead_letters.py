@@ -11,7 +11,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
@@ -25,6 +25,16 @@ logger = logging.getLogger(__name__)
 # a dead letter copies the original up to this size; larger ones stay addressable by topic/partition/offset
 COPY_LIMIT_BYTES = 1024 * 1024
 RETRY_BACKOFF_SECONDS = 0.5
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A broker or socket outage: redeliver until it is back. A refusal (message too large, not
+    authorized) will fail the same way every time, so it is not transient."""
+    if isinstance(exc, KafkaTimeoutError):  # aiokafka marks it non-retriable, yet it means "broker unreachable"
+        return True
+    if isinstance(exc, KafkaError):
+        return bool(exc.retriable)
+    return isinstance(exc, (ConnectionError, TimeoutError))
 
 
 class DeadLetterRouting:
@@ -63,11 +73,6 @@ class DeadLetterScope(BaseMiddleware):
         position = (record.topic, record.partition, record.offset)
         try:
             result = await call_next(msg)
-        except (KafkaError, ConnectionError):
-            # the broker or a socket is down: never dead-letter for that, redeliver until it is back
-            logger.warning("transient broker error at %s; redelivering", position, exc_info=True)
-            await asyncio.sleep(RETRY_BACKOFF_SECONDS)
-            raise
         except RetryLater as exc:
             attempts = self.routing.count_attempt(position)
             if attempts < self.routing.max_attempts:
@@ -76,7 +81,12 @@ class DeadLetterScope(BaseMiddleware):
                 raise
             await self._dead_letter(msg, exc, attempts)
             return None
-        except Exception as exc:  # noqa: BLE001 - anything else is poison for this consumer
+        except Exception as exc:
+            if is_transient(exc):
+                logger.warning("transient broker error at %s (%r); redelivering", position, exc)
+                await asyncio.sleep(RETRY_BACKOFF_SECONDS)
+                raise
+            # anything else is poison for this consumer
             await self._dead_letter(msg, exc, self.routing.count_attempt(position))
             return None
         self.routing.forget(position)

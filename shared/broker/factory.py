@@ -7,6 +7,7 @@ from typing import Any
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.security import SASLPlaintext
 
 from shared.broker.dead_letters import DeadLetterRouting
 from shared.broker.jaeger_bridge import JaegerHeaderBridge
@@ -15,11 +16,16 @@ from shared.tracing import setup_tracing
 
 
 def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> KafkaBroker:
-    kafka = kafka or KafkaSettings()
+    kafka = kafka or KafkaSettings.for_principal(service_name)
     provider = setup_tracing(service_name)
     dead_letters = DeadLetterRouting(consumer_group=service_name)
     broker = KafkaBroker(
         kafka.bootstrap_servers,
+        security=SASLPlaintext(
+            username=kafka.username,
+            password=kafka.client_options()["sasl_plain_password"],
+            use_ssl=kafka.security_protocol == "SASL_SSL",
+        ),
         client_id=service_name,
         acks="all",
         enable_idempotence=True,

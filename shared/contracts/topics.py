@@ -56,7 +56,8 @@ def _primary_topics() -> list[TopicSpec]:
     specs = [
         # raw mail may be oversize on purpose; the gateway decides, the broker must not
         TopicSpec(MAIL_INBOUND, large_messages=True),
-        TopicSpec(MAIL_ACCEPTED),
+        # the gateway accepts mail up to its own limit (10 MiB by default), so the parsed mail can be large too
+        TopicSpec(MAIL_ACCEPTED, large_messages=True),
         TopicSpec(MAIL_QUARANTINE, large_messages=True),
         TopicSpec(MAIL_OUTBOUND),
         TopicSpec(CRM_WRITES),

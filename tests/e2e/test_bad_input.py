@@ -9,6 +9,7 @@ import json
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from infra.kafka_acls import ADMIN
 from shared.contracts.mail import QuarantineReason
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE, dead_letter_topic
 from shared.settings import KafkaSettings
@@ -20,8 +21,8 @@ TWENTY_MB = 20 * 1024 * 1024
 
 
 async def _publish_raw(topic: str, values: list[bytes]) -> None:
-    kafka = KafkaSettings()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, max_request_size=kafka.max_message_bytes)
+    kafka = KafkaSettings.for_principal(ADMIN)
+    producer = AIOKafkaProducer(**kafka.client_options(), max_request_size=kafka.max_message_bytes)
     await producer.start()
     try:
         for value in values:

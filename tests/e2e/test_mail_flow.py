@@ -1,12 +1,14 @@
 """One mail through the running services: one CRM write, one trace linking gateway → runtime → CRM writer."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from infra.trace_story import JaegerQuery, Span
 from shared.contracts.topics import CRM_WRITES
-from tests.helpers import read_until, send_mails, wait_for
+from infra.mail_publisher import inbound_from_eml, publish_inbound
+from tests.helpers import read_until, send_mails, unique_mail, wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 
@@ -57,3 +59,11 @@ def test_a_mail_becomes_exactly_one_crm_write_and_one_linked_trace() -> None:
 
     carrying_mail_id = {s.service for s in spans if s.attributes.get("mailspine.mail.id") == mail.mail_id}
     assert carrying_mail_id == set(SERVICES)
+
+
+def test_a_large_mail_under_the_gateway_limit_flows_through_to_the_crm() -> None:
+    body = "Line item AC-558213, EUR 418.00, delivered damaged.\r\n" * 100_000  # ~5 MB
+    mail = inbound_from_eml(unique_mail(body=body), source_id="test-mx", tenant="acme")
+    asyncio.run(publish_inbound([mail]))
+    writes = read_until(CRM_WRITES, lambda records: any(r.get("mail_id") == mail.mail_id for r in records), 60)
+    assert any(r.get("mail_id") == mail.mail_id for r in writes)

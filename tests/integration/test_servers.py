@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
+from infra.kafka_acls import ADMIN
 from infra.migrations import connect
 from infra.trace_story import JaegerQuery
 from shared.contracts.topics import all_topics
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("infrastructure")
 
 
 async def _topic_configs(names: list[str]) -> dict[str, dict[str, str]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=KafkaSettings().bootstrap_servers)
+    admin = AIOKafkaAdminClient(**KafkaSettings.for_principal(ADMIN).client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

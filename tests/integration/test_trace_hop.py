@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from opentelemetry import trace
 
+from infra.kafka_acls import ADMIN
 from shared.broker import build_broker, durable_subscriber
 from shared.settings import KafkaSettings
 
@@ -19,13 +20,13 @@ PARENT_SPAN_ID = "00f067aa0ba902b7"
 
 async def _hop(headers: list[tuple[str, bytes]]) -> tuple[str, str]:
     """Publish one record with ``headers`` and return (trace id, parent span id) seen by the consumer."""
-    kafka = KafkaSettings()
+    kafka = KafkaSettings.for_principal(ADMIN)
     topic = f"test.trace-hop.{uuid.uuid4().hex[:8]}.v1"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     seen: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
-    broker = build_broker("trace-hop-test")
+    broker = build_broker("trace-hop-test", kafka)
 
     @durable_subscriber(broker, topic, group_id=f"g-{topic}")
     async def on_record(body: dict) -> None:
@@ -34,7 +35,7 @@ async def _hop(headers: list[tuple[str, bytes]]) -> tuple[str, str]:
         parent = span.parent  # type: ignore[attr-defined]
         seen.set_result((format(context.trace_id, "032x"), format(parent.span_id, "016x")))
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    producer = AIOKafkaProducer(**kafka.client_options())
     try:
         await broker.start()
         await producer.start()

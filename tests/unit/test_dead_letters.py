@@ -3,11 +3,19 @@
 from typing import Any
 
 import pytest
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RequestTimedOutError,
+    TopicAuthorizationFailedError,
+)
 from faststream.kafka import TestKafkaBroker
 from pydantic import BaseModel
 
 from shared.broker import build_broker, durable_subscriber
-from shared.settings import TracingSettings
+from shared.broker.dead_letters import is_transient
+from shared.settings import KafkaSettings, TracingSettings
 from shared.tracing import setup_tracing
 
 
@@ -21,7 +29,7 @@ def _no_span_export() -> None:
 
 
 async def test_a_message_that_fails_validation_is_dead_lettered_with_its_headers_and_error() -> None:
-    broker = build_broker("unit-dlq")
+    broker = build_broker("unit-dlq", KafkaSettings(password="unit-test-not-a-secret"))
     handled: list[Order] = []
     dead: list[dict[str, Any]] = []
 
@@ -43,3 +51,10 @@ async def test_a_message_that_fails_validation_is_dead_lettered_with_its_headers
     assert dead[0]["consumer_group"] == "unit-dlq"
     assert dead[0]["original_headers"]["x-origin"] == "unit"
     assert "order_id" in dead[0]["error"]
+
+
+def test_outages_are_transient_and_refusals_are_not() -> None:
+    for outage in (KafkaConnectionError(), KafkaTimeoutError(), RequestTimedOutError(), ConnectionRefusedError()):
+        assert is_transient(outage), outage
+    for refusal in (MessageSizeTooLargeError(), TopicAuthorizationFailedError(), ValueError("bad")):
+        assert not is_transient(refusal), refusal

@@ -1,0 +1,94 @@
+"""Least privilege on the broker: which principal may read and write which topic, applied as Kafka ACLs.
+
+Every service is its own principal. A principal gets Read on the topics it consumes (and its consumer
+group), Write on the topics it produces, and nothing else; the broker denies whatever no ACL allows.
+"""
+
+import asyncio
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.admin import CreateAclsRequest
+
+from shared.contracts.topics import (
+    CRM_WRITES,
+    MAIL_ACCEPTED,
+    MAIL_INBOUND,
+    MAIL_QUARANTINE,
+    dead_letter_topic,
+    tool_requests,
+    tool_results,
+)
+from shared.errors import InfraError
+from shared.settings import KafkaSettings
+
+ADMIN = "admin"  # the operator: creates topics and ACLs (a super user)
+MAIL_SOURCE = "mail-source"  # mail servers, and `mailspine send`
+
+
+@dataclass(frozen=True)
+class Access:
+    principal: str
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+ACCESS = (
+    Access(MAIL_SOURCE, writes=(MAIL_INBOUND,)),
+    Access("gateway", reads=(MAIL_INBOUND,), groups=("gateway",),
+           writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, dead_letter_topic(MAIL_INBOUND))),
+    Access("runtime", reads=(MAIL_ACCEPTED,), groups=("runtime",),
+           writes=(tool_requests("crm_writer"), dead_letter_topic(MAIL_ACCEPTED))),
+    Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
+           writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
+)
+
+KAFKA_PRINCIPALS = (ADMIN, *(access.principal for access in ACCESS))
+
+# Kafka protocol codes (org.apache.kafka.common.acl / resource)
+_TOPIC, _GROUP = 2, 3
+_READ, _WRITE, _DESCRIBE = 3, 4, 8
+_LITERAL = 3
+_ALLOW = 3
+
+
+def acl_bindings(access: tuple[Access, ...] = ACCESS) -> list[tuple[int, str, str, int]]:
+    """(resource type, resource name, principal, operation) for every grant."""
+    bindings = []
+    for grant in access:
+        principal = f"User:{grant.principal}"
+        for topic in grant.reads:
+            bindings += [(_TOPIC, topic, principal, _READ), (_TOPIC, topic, principal, _DESCRIBE)]
+        for topic in grant.writes:
+            bindings += [(_TOPIC, topic, principal, _WRITE), (_TOPIC, topic, principal, _DESCRIBE)]
+        for group in grant.groups:
+            bindings.append((_GROUP, group, principal, _READ))
+    return bindings
+
+
+async def apply_acls(kafka: KafkaSettings | None = None) -> int:
+    """Create every grant (creating an existing ACL is a no-op). Returns how many were stated."""
+    kafka = kafka or KafkaSettings.for_principal(ADMIN)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        bindings = acl_bindings()
+        # aiokafka has the CreateAcls protocol but no public call for it; send the requests directly
+        responses = await asyncio.gather(*(
+            admin._send_request(  # noqa: SLF001
+                CreateAclsRequest(resource_type, name, _LITERAL, principal, "*", operation, _ALLOW),
+            )
+            for resource_type, name, principal, operation in bindings
+        ))
+        failures = [
+            (binding, result)
+            for binding, response in zip(bindings, responses, strict=True)
+            for result in response.creation_responses
+            if result[0] != 0
+        ]
+        if failures:
+            raise InfraError(f"Kafka refused ACLs (binding, (error code, message)): {failures[:5]}")
+        return len(bindings)
+    finally:
+        await admin.close()
