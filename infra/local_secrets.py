@@ -20,9 +20,10 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
     for path in local_secret_files(paths):
         if path.exists():
             continue
-        for folder in reversed([*path.parents]):
-            if folder.is_relative_to(paths.secrets_dir) and not folder.exists():
-                folder.mkdir(mode=0o700)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (path.parent, *path.parent.parents):
+            if folder.is_relative_to(paths.secrets_dir):
+                folder.chmod(0o700)
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
         created.append(path)

@@ -1,0 +1,22 @@
+import stat
+from pathlib import Path
+
+from infra.kafka_acls import KAFKA_PRINCIPALS
+from infra.local_secrets import ensure_local_secrets, kafka_password
+from shared.settings import PathSettings
+
+
+def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: Path) -> None:
+    paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
+    created = ensure_local_secrets(paths)
+    assert len(created) == len(KAFKA_PRINCIPALS) + 1
+    for path in created:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert len(path.read_text()) >= 32
+    assert stat.S_IMODE(paths.secrets_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((paths.secrets_dir / "kafka" / "gateway").stat().st_mode) == 0o700
+    passwords = {principal: kafka_password(principal, paths) for principal in KAFKA_PRINCIPALS}
+    assert len(set(passwords.values())) == len(KAFKA_PRINCIPALS)  # one secret per principal
+
+    assert ensure_local_secrets(paths) == []
+    assert {principal: kafka_password(principal, paths) for principal in KAFKA_PRINCIPALS} == passwords
