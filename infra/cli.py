@@ -1,86 +1,92 @@
 """The `mailspine` command: the user's handle on the whole system."""
 
+import argparse
 import asyncio
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import typer
-
 from shared.errors import UserError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
-
-@app.command()
-def up(
-    no_services: bool = typer.Option(False, "--no-services", help="start only the servers"),
-    no_replay: bool = typer.Option(False, "--no-replay", help="do not replay the sample inbox"),
-) -> None:
-    """Install what is missing, start the servers and services, replay the sample inbox."""
+def cmd_up(args: argparse.Namespace) -> None:
     from infra import stack
 
-    stack.up(with_services=not no_services, replay=not no_replay)
+    stack.up(with_services=not args.no_services, replay=not args.no_replay)
 
 
-@app.command()
-def down() -> None:
-    """Stop the services and servers this checkout started (by PID file)."""
+def cmd_down(_: argparse.Namespace) -> None:
     from infra import stack
 
     stack.down()
 
 
-@app.command()
-def status() -> None:
-    """Each component with its ports, version and whether it is up."""
+def cmd_status(_: argparse.Namespace) -> None:
     from infra import stack
 
     servers, services = stack.status()
-    typer.echo(f"{'component':<18} {'state':<6} {'owner':<10} {'ports':<32} version")
+    print(f"{'component':<18} {'state':<6} {'owner':<10} {'ports':<32} version")
     for s in servers:
         ports = ",".join(map(str, s.ports))
-        typer.echo(f"{s.name:<18} {'up' if s.up else 'down':<6} {s.owner:<10} {ports:<32} {s.version}")
+        print(f"{s.name:<18} {'up' if s.up else 'down':<6} {s.owner:<10} {ports:<32} {s.version}")
     for name, running in services.items():
-        typer.echo(f"{name:<18} {'up' if running else 'down':<6} {'mailspine' if running else '-':<10} {'-':<32} service")
+        print(f"{name:<18} {'up' if running else 'down':<6} {'mailspine' if running else '-':<10} {'-':<32} service")
 
 
-@app.command()
-def send(
-    file: Path = typer.Argument(..., help="an RFC 5322 message (.eml)"),
-    source: str = typer.Option("local-mx", "--source", help="the mail server (source id) sending it"),
-    tenant: str = typer.Option("acme", "--tenant", help="the tenant the mailbox belongs to"),
-) -> None:
-    """Publish FILE to mail.inbound.v1 as a mail server would, and print its mail id."""
+def cmd_send(args: argparse.Namespace) -> None:
     from infra.mail_publisher import publish_inbound, read_eml
 
-    mail = read_eml(file, source_id=source, tenant=tenant)
+    mail = read_eml(args.file, source_id=args.source, tenant=args.tenant)
     asyncio.run(publish_inbound([mail]))
-    typer.echo(mail.mail_id)
+    print(mail.mail_id)
 
 
-@app.command()
-def why(
-    mail_id: str = typer.Argument(..., help="the id `mailspine send` printed"),
-    lookback_hours: float = typer.Option(24.0, "--lookback-hours", help="how far back to search"),
-) -> None:
-    """The causal story of one mail: its trace as a tree of services, operations, durations, attributes."""
+def cmd_why(args: argparse.Namespace) -> None:
     from infra.trace_story import JaegerQuery, render_tree
 
     jaeger = JaegerQuery()
-    trace_ids = jaeger.find_trace_ids(mail_id, lookback=timedelta(hours=lookback_hours))
+    trace_ids = jaeger.find_trace_ids(args.mail_id, lookback=timedelta(hours=args.lookback_hours))
     if not trace_ids:
-        raise UserError(f"no trace in Jaeger mentions mail {mail_id} in the last {lookback_hours:g}h "
+        raise UserError(f"no trace in Jaeger mentions mail {args.mail_id} in the last {args.lookback_hours:g}h "
                         "(Jaeger keeps traces in memory: a restart forgets them)")
     for number, trace_id in enumerate(trace_ids, start=1):
         spans = jaeger.trace(trace_id)
-        typer.echo(f"mail {mail_id}  delivery {number}/{len(trace_ids)}  trace {trace_id}  {len(spans)} spans")
+        print(f"mail {args.mail_id}  delivery {number}/{len(trace_ids)}  trace {trace_id}  {len(spans)} spans")
         for line in render_tree(spans):
-            typer.echo(line)
+            print(line)
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailspine", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="install what is missing, start servers and services, replay the sample inbox")
+    up.add_argument("--no-services", action="store_true", help="start only the servers")
+    up.add_argument("--no-replay", action="store_true", help="do not replay the sample inbox")
+    up.set_defaults(run=cmd_up)
+
+    commands.add_parser("down", help="stop what this checkout started (by PID file)").set_defaults(run=cmd_down)
+    commands.add_parser("status", help="each component: state, owner, ports, version").set_defaults(run=cmd_status)
+
+    send = commands.add_parser("send", help="publish an .eml to mail.inbound.v1 as a mail server would")
+    send.add_argument("file", type=Path, help="an RFC 5322 message (.eml)")
+    send.add_argument("--source", default="local-mx", help="the mail server (source id) sending it")
+    send.add_argument("--tenant", default="acme", help="the tenant the mailbox belongs to")
+    send.set_defaults(run=cmd_send)
+
+    why = commands.add_parser("why", help="the causal story of one mail, from its trace in Jaeger")
+    why.add_argument("mail_id", help="the id `mailspine send` printed")
+    why.add_argument("--lookback-hours", type=float, default=24.0, help="how far back to search")
+    why.set_defaults(run=cmd_why)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], None] = args.run
     try:
-        app()
+        run(args)
     except UserError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
