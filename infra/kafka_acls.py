@@ -11,10 +11,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest
 
 from shared.contracts.topics import (
+    AUDIT_LOG,
     CRM_WRITES,
     MAIL_ACCEPTED,
     MAIL_INBOUND,
     MAIL_QUARANTINE,
+    REVIEW_REQUESTS,
     dead_letter_topic,
     tool_requests,
     tool_results,
@@ -37,9 +39,9 @@ class Access:
 ACCESS = (
     Access(MAIL_SOURCE, writes=(MAIL_INBOUND,)),
     Access("gateway", reads=(MAIL_INBOUND,), groups=("gateway",),
-           writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, dead_letter_topic(MAIL_INBOUND))),
+           writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, AUDIT_LOG, dead_letter_topic(MAIL_INBOUND))),
     Access("runtime", reads=(MAIL_ACCEPTED,), groups=("runtime",),
-           writes=(tool_requests("crm_writer"), dead_letter_topic(MAIL_ACCEPTED))),
+           writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
 )

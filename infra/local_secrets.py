@@ -1,32 +1,54 @@
 """Throwaway local-development secrets, generated on first run into the git-ignored state dir."""
 
+import base64
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
+from services.gateway.policy import DeliveryPolicy
+from services.gateway.settings import GatewaySettings
+from services.gateway.source_keys import SourceKeyring
 from shared.settings import PathSettings
 
 
-def local_secret_files(paths: PathSettings) -> list[Path]:
-    """Every secret file a local install needs: one Kafka password per principal, the Weaviate API key."""
-    kafka = [paths.secrets_dir / "kafka" / principal / "mailspine_kafka_password" for principal in KAFKA_PRINCIPALS]
-    return [*kafka, paths.secrets_dir / "mailspine_weaviate_api_key"]
+def _password() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _aes_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
+    """Every secret file a local install needs, with how to make it: a Kafka password per principal,
+    the Weaviate API key, the PII vault key."""
+    kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
+    return [
+        *kafka,
+        (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
+        (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
+    ]
 
 
 def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
     """Create each missing secret file (mode 600, folders 700); never overwrite one. Returns those created."""
     paths = paths or PathSettings()
     created = []
-    for path in local_secret_files(paths):
+    for path, make in local_secret_files(paths):
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         for folder in (path.parent, *path.parent.parents):
             if folder.is_relative_to(paths.secrets_dir):
                 folder.chmod(0o700)
-        path.write_text(secrets.token_urlsafe(32))
+        path.write_text(make())
         path.chmod(0o600)
         created.append(path)
+    keyring = SourceKeyring(paths.secrets_dir / "sources")
+    for source_id in DeliveryPolicy.load(GatewaySettings().policy_file).sources:
+        if keyring.ensure(source_id):
+            created.append(paths.secrets_dir / "sources" / source_id / "keys")
     return created
 
 

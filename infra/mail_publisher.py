@@ -1,6 +1,7 @@
 """Publishes raw RFC 5322 mail to mail.inbound.v1 the way a mail server does."""
 
 import base64
+import re
 import email
 import email.policy
 import time
@@ -11,8 +12,11 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from infra.kafka_acls import MAIL_SOURCE
+from services.gateway.settings import GatewaySettings
+from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import (
     HEADER_IDEMPOTENCY_KEY,
+    HEADER_SIGNATURE,
     HEADER_SOURCE_ID,
     HEADER_TIMESTAMP,
     InboundMail,
@@ -21,7 +25,11 @@ from shared.contracts.mail import (
 )
 from shared.contracts.topics import MAIL_INBOUND
 from shared.errors import UserError
+from shared.mail_signature import sign
 from shared.settings import KafkaSettings
+
+
+_MESSAGE_ID_LOCAL_PART = re.compile(rb"(?im)^(Message-ID:\s*<[^@>\r\n]*)@")
 
 
 def inbound_from_eml(raw: bytes, *, source_id: str, tenant: str, origin: str = "message") -> InboundMail:
@@ -43,24 +51,33 @@ def inbound_from_eml(raw: bytes, *, source_id: str, tenant: str, origin: str = "
     return InboundMail(tenant=tenant, mail_id=mail_id_for(source_id, message_id), payload=raw_mail)
 
 
-def read_eml(path: Path, *, source_id: str, tenant: str) -> InboundMail:
+def read_eml(path: Path, *, source_id: str, tenant: str, message_id_suffix: str = "") -> InboundMail:
+    """``message_id_suffix`` makes a re-sent sample a new mail rather than a replay the gateway refuses."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    if message_id_suffix:
+        raw = _MESSAGE_ID_LOCAL_PART.sub(rb"\1" + message_id_suffix.encode() + rb"@", raw, count=1)
     return inbound_from_eml(raw, source_id=source_id, tenant=tenant, origin=str(path))
 
 
-def inbound_headers(mail: InboundMail) -> list[tuple[str, bytes]]:
+def inbound_headers(mail: InboundMail, key: bytes, timestamp: int | None = None) -> list[tuple[str, bytes]]:
+    """The headers a mail server sets, signature included (``timestamp`` is for tests of expiry)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    raw = base64.b64decode(mail.payload.raw_b64)
     return [
         (HEADER_SOURCE_ID, mail.payload.source_id.encode()),
-        (HEADER_TIMESTAMP, str(int(time.time())).encode()),
+        (HEADER_TIMESTAMP, str(timestamp).encode()),
+        (HEADER_SIGNATURE, sign(key, raw, timestamp, mail.payload.message_id).encode()),
         (HEADER_IDEMPOTENCY_KEY, mail.payload.message_id.encode()),
         ("content-type", b"application/json"),
     ]
 
 
 async def publish_inbound(mails: list[InboundMail], kafka: KafkaSettings | None = None) -> None:
+    """Sign each mail with its source's current key and publish it."""
+    keyring = SourceKeyring(GatewaySettings().source_keys_dir)
     kafka = kafka or KafkaSettings.for_principal(MAIL_SOURCE)
     producer = AIOKafkaProducer(
         **kafka.client_options(),
@@ -75,7 +92,7 @@ async def publish_inbound(mails: list[InboundMail], kafka: KafkaSettings | None 
                 MAIL_INBOUND,
                 mail.model_dump_json().encode(),
                 key=mail.mail_id.encode(),
-                headers=inbound_headers(mail),
+                headers=inbound_headers(mail, keyring.signing_key(mail.payload.source_id)),
             )
     finally:
         await producer.stop()

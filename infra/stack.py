@@ -16,6 +16,8 @@ from infra.servers.weaviate import WeaviateServer
 from infra.services import service_status, start_services, stop_services
 from infra.topic_reader import read_records
 from infra.topics import ensure_topics
+from services.gateway.guardrails.classifier import load_or_train
+from services.gateway.settings import GatewaySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
 
@@ -48,9 +50,18 @@ def up_infra() -> list[Server]:
     return started_now
 
 
+def prepare_models() -> None:
+    """Train the guardrail classifier from the committed corpus unless this exact corpus is cached."""
+    settings = GatewaySettings()
+    started = time.monotonic()
+    load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file, settings.model_cache_dir)
+    print(f"  models     injection classifier ready ({time.monotonic() - started:.1f}s)", flush=True)
+
+
 def up(*, with_services: bool = True, replay: bool = True) -> None:
     print("Starting infrastructure", flush=True)
     up_infra()
+    prepare_models()
     if with_services:
         print("Starting services", flush=True)
         for name, outcome in start_services().items():
@@ -61,7 +72,10 @@ def up(*, with_services: bool = True, replay: bool = True) -> None:
 
 
 def replay_sample_inbox(inbox: Path = SAMPLE_INBOX, timeout: float = 60.0) -> None:
-    mails = [read_eml(path, source_id="sample-mx", tenant="acme") for path in sorted(inbox.glob("*.eml"))]
+    # each replay is a new delivery, so the Message-IDs get a per-run suffix (the gateway refuses replays)
+    run = time.strftime(".replay-%Y%m%d%H%M%S")
+    mails = [read_eml(path, source_id="sample-mx", tenant="acme", message_id_suffix=run)
+             for path in sorted(inbox.glob("*.eml"))]
     print(f"Replaying the sample inbox: {len(mails)} mails from {inbox}", flush=True)
     asyncio.run(publish_inbound(mails))
     wanted = {mail.mail_id for mail in mails}

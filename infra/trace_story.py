@@ -77,8 +77,12 @@ class JaegerQuery:
         response.raise_for_status()
         return response.json()
 
+    def raw_trace(self, trace_id: str) -> dict[str, Any]:
+        """The trace exactly as Jaeger stores it (OTLP JSON): attributes, events, resources."""
+        return self._get(f"/api/v3/traces/{trace_id}")
+
     def trace(self, trace_id: str) -> list[Span]:
-        return spans_of(self._get(f"/api/v3/traces/{trace_id}"))
+        return spans_of(self.raw_trace(trace_id))
 
     def find_trace_ids(self, mail_id: str, *, service: str = "gateway", lookback: timedelta) -> list[str]:
         """Every trace of this mail, oldest first (a redelivered or re-sent mail has several).

@@ -4,6 +4,7 @@ Values come from environment variables (prefix ``MAILSPINE_``); secrets come fro
 state directory's ``secrets/`` folder, which ``mailspine up`` generates on first run for local development.
 """
 
+import base64
 from pathlib import Path
 
 from typing import Any, Literal
@@ -119,3 +120,23 @@ class WeaviateSettings(BaseSettings):
     @classmethod
     def load(cls) -> "WeaviateSettings":
         return cls(_secrets_dir=PathSettings().secrets_dir)  # type: ignore[call-arg]
+
+
+class PiiVaultSettings(BaseSettings):
+    """The PII vault key. Only the gateway (which seals originals) and the CRM writer (which needs the
+    customer's address back) load it; no other service has a settings field for it."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILSPINE_")
+
+    pii_vault_key: SecretStr = Field(default=SecretStr(""), description="base64 of 32 random bytes")
+
+    @classmethod
+    def load(cls) -> "PiiVaultSettings":
+        return cls(_secrets_dir=PathSettings().secrets_dir)  # type: ignore[call-arg]
+
+    def key(self) -> bytes:
+        encoded = self.pii_vault_key.get_secret_value()
+        if not encoded:
+            raise UserError("no PII vault key: set MAILSPINE_PII_VAULT_KEY (base64 of 32 bytes), or run "
+                            "`mailspine up` once to generate a local-development key")
+        return base64.b64decode(encoded)

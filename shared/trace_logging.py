@@ -29,3 +29,5 @@ def setup_logging(service_name: str, level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # SASL/PLAIN without TLS is the documented local setup (loopback only); aiokafka warns on every connect
+    logging.getLogger("aiokafka.conn").setLevel(logging.ERROR)

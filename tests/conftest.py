@@ -32,7 +32,9 @@ def infrastructure() -> Iterator[None]:
 def running_services(infrastructure: None) -> Iterator[None]:
     """The gateway, runtime and CRM-writer processes, each its own OS process, consumers joined."""
     from infra.services import start_services, stop_services
+    from infra.stack import prepare_models
 
+    prepare_models()
     outcome = start_services()
     yield
     stop_services(names={name for name, what in outcome.items() if what == "started"})

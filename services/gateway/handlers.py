@@ -1,4 +1,4 @@
-"""Thin subscriber: raw bytes in, mail.accepted.v1 or mail.quarantine.v1 out."""
+"""Thin subscriber: raw bytes in; mail.accepted.v1 or mail.quarantine.v1 out, with a span and an audit event."""
 
 import logging
 
@@ -6,12 +6,11 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
 
-from services.gateway.inbound import accept, validate_inbound
+from services.gateway.pipeline import Evidence, GatewayDeps, admit
 from services.gateway.quarantine import quarantine_record
-from services.gateway.settings import GatewaySettings
+from shared.audit import AuditChain
 from shared.broker import durable_subscriber
-from shared.contracts.mail import HEADER_SOURCE_ID
-from shared.contracts.topics import MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE
+from shared.contracts.topics import AUDIT_LOG, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE
 from shared.errors import QuarantineMail
 from shared.tracing import attributes
 
@@ -22,31 +21,49 @@ def _raw_bytes(message: KafkaMessage) -> bytes:
     return message.body
 
 
-def register(broker: KafkaBroker, settings: GatewaySettings) -> None:
+def _record_evidence(span: trace.Span, evidence: Evidence) -> None:
+    span.set_attribute(attributes.MAIL_ID, evidence.mail_id or "")
+    span.set_attribute(attributes.TENANT, evidence.tenant or "")
+    span.set_attribute(attributes.SOURCE_ID, evidence.source_id or "")
+    for name, value in evidence.attributes.items():
+        span.set_attribute(name, value)
+    for stage, ms in evidence.stage_ms.items():
+        span.set_attribute(f"mailspine.gateway.stage_ms.{stage}", ms)
+
+
+def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
+    audit = AuditChain(deps.settings.service_name)
+
     # the gateway decodes nothing before it has checked the size, so it takes the raw bytes
-    @durable_subscriber(broker, MAIL_INBOUND, group_id=settings.consumer_group, decoder=_raw_bytes)
+    @durable_subscriber(broker, MAIL_INBOUND, group_id=deps.settings.consumer_group, decoder=_raw_bytes)
     async def on_inbound_mail(raw: bytes, message: KafkaMessage) -> None:
         span = trace.get_current_span()
         headers = {k: str(v) for k, v in message.headers.items()}
-        span.set_attribute(attributes.SOURCE_ID, headers.get(HEADER_SOURCE_ID, ""))
-        mail_id = None
+        record = message.raw_message
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+        evidence = Evidence()
         try:
-            inbound = validate_inbound(raw, settings.max_mail_bytes)
-            mail_id = inbound.mail_id
-            span.set_attribute(attributes.MAIL_ID, mail_id)
-            span.set_attribute(attributes.TENANT, inbound.tenant)
-            accepted = accept(inbound)
+            accepted = await admit(raw, headers, position, deps, evidence)
         except QuarantineMail as refusal:
-            record = message.raw_message
             quarantined = quarantine_record(
                 refusal, raw=raw, headers=headers, source_topic=record.topic, partition=record.partition,
-                offset=record.offset, mail_id=mail_id, copy_limit_bytes=settings.quarantine_copy_limit_bytes,
+                offset=record.offset, mail_id=evidence.mail_id,
+                copy_limit_bytes=deps.settings.quarantine_copy_limit_bytes,
             )
+            _record_evidence(span, evidence)
             span.set_attribute(attributes.OUTCOME, "quarantined")
             span.set_attribute(attributes.QUARANTINE_REASON, refusal.reason)
-            logger.warning("quarantined %s[%d]@%d: %s", record.topic, record.partition, record.offset, refusal)
+            logger.warning("quarantined %s: %s", position, refusal.reason)
             await broker.publish(quarantined.model_dump(mode="json"), MAIL_QUARANTINE, key=record.key)
+            event = audit.record("gateway.quarantine", mail_id=evidence.mail_id, tenant=evidence.tenant,
+                                 detail={"reason": refusal.reason, "position": position, **evidence.attributes})
+            await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())
             return
-        span.set_attribute(attributes.OUTCOME, "accepted")
-        logger.info("accepted mail %s", accepted.mail_id)
+        _record_evidence(span, evidence)
+        verdict = "accepted_for_review" if accepted.payload.requires_human_review else "accepted"
+        span.set_attribute(attributes.OUTCOME, verdict)
+        logger.info("%s mail %s", verdict, accepted.mail_id)
         await broker.publish(accepted.model_dump(mode="json"), MAIL_ACCEPTED, key=accepted.mail_id.encode())
+        event = audit.record(f"gateway.{verdict}", mail_id=accepted.mail_id, tenant=accepted.tenant,
+                             detail={"position": position, **evidence.attributes})
+        await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())

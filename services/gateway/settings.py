@@ -1,4 +1,9 @@
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import REPO_ROOT, PathSettings
 
 
 class GatewaySettings(BaseSettings):
@@ -7,4 +12,17 @@ class GatewaySettings(BaseSettings):
     service_name: str = "gateway"
     consumer_group: str = "gateway"
     max_mail_bytes: int = 10 * 1024 * 1024
+    max_mime_parts: int = 100
+    max_mime_depth: int = 10
     quarantine_copy_limit_bytes: int = 1024 * 1024
+    policy_file: Path = REPO_ROOT / "config" / "gateway-policy.yaml"
+    source_keys_dir: Path = Field(default_factory=lambda: PathSettings().secrets_dir / "sources")
+    signature_skew_seconds: int = 300
+    # a Message-ID stays in the seen-set well past the signature window, so a replay is always caught
+    replay_window_seconds: int = 3 * 24 * 3600
+    pii_vault_ttl_seconds: int = 30 * 24 * 3600
+    injection_flag_threshold: float = 0.5
+    injection_block_threshold: float = 0.85
+    guardrail_attacks_file: Path = REPO_ROOT / "data" / "guardrails" / "attacks.jsonl"
+    guardrail_benign_file: Path = REPO_ROOT / "data" / "guardrails" / "benign_mails.jsonl"
+    model_cache_dir: Path = Field(default_factory=lambda: PathSettings().cache / "models")

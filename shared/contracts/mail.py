@@ -35,14 +35,52 @@ class InboundMail(Envelope[RawMail]):
     pass
 
 
+class Spotlight(BaseModel):
+    """How untrusted text was marked (Hines et al. 2024): delimiters, and the datamark that replaces spaces."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: str = "datamark"
+    datamark: str
+    begin: str
+    end: str
+
+
+class AttachmentInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: str | None = Field(description="redacted like any other text")
+    content_type: str
+    size: int
+    sha256: str
+
+
+class GuardrailSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verdict: str = Field(description="pass or flag (blocked mail never gets here)")
+    score: float
+    rule_hits: list[str]
+
+
 class AcceptedMailBody(BaseModel):
+    """Parsed, redacted, spotlighted mail. Text fields hold placeholders such as <EMAIL_1> instead of PII;
+    the originals are sealed in the PII vault under the mail id."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     message_id: str
+    thread_id: str
     mailbox: str
-    sender: str
-    subject: str
-    body_text: str
+    sender: str = Field(description="the From header, redacted and spotlighted")
+    sender_address: str = Field(description="the placeholder of the sender's address, e.g. <EMAIL_1>")
+    subject: str = Field(description="redacted and spotlighted")
+    body: str = Field(description="redacted and spotlighted")
+    spotlight: Spotlight
+    attachments: list[AttachmentInfo]
+    guardrail: GuardrailSummary
+    requires_human_review: bool
+    redacted_entities: dict[str, int] = Field(description="how many values of each PII type were redacted")
     received_at: datetime
 
 
@@ -52,9 +90,19 @@ class AcceptedMail(Envelope[AcceptedMailBody]):
 
 class QuarantineReason(StrEnum):
     NOT_JSON = "not_json"
+    INVALID_ENCODING = "invalid_encoding"
     SCHEMA_INVALID = "schema_invalid"
     OVERSIZE = "oversize"
     MIME_INVALID = "mime_invalid"
+    TOO_MANY_PARTS = "too_many_parts"
+    TOO_DEEP = "too_deep"
+    UNSIGNED = "unsigned"
+    FORGED_SIGNATURE = "forged_signature"
+    EXPIRED = "expired"
+    REPLAY = "replay"
+    UNKNOWN_SOURCE = "unknown_source"
+    UNAUTHORIZED = "unauthorized_mailbox"
+    INJECTION_BLOCKED = "injection_blocked"
 
 
 class QuarantineRecord(BaseModel):

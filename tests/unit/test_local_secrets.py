@@ -3,13 +3,18 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from infra.local_secrets import ensure_local_secrets, kafka_password
+from services.gateway.policy import DeliveryPolicy
+from services.gateway.settings import GatewaySettings
+from services.gateway.source_keys import SourceKeyring
 from shared.settings import PathSettings
 
 
 def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: Path) -> None:
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
-    assert len(created) == len(KAFKA_PRINCIPALS) + 1
+    sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
+    assert len(created) == len(KAFKA_PRINCIPALS) + 2 + len(sources)
+    assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert len(path.read_text()) >= 32

@@ -8,14 +8,16 @@ from services.tools.crm_writer.idempotency import WrittenKeys
 from services.tools.crm_writer.settings import CrmWriterSettings
 from shared.broker import build_broker
 from shared.service_app import build_app
-from shared.settings import RedisSettings
+from shared.pii_vault import PiiVault
+from shared.settings import PiiVaultSettings, RedisSettings
 
 
 def create_app() -> FastStream:
     settings = CrmWriterSettings()
     broker = build_broker(settings.service_name)
     redis = Redis.from_url(RedisSettings().url)
-    register(broker, settings, WrittenKeys(redis, settings.idempotency_ttl_seconds))
+    vault = PiiVault(redis, PiiVaultSettings.load().key(), settings.vault_ttl_seconds)
+    register(broker, settings, WrittenKeys(redis, settings.idempotency_ttl_seconds), vault)
     app = build_app(broker, settings.service_name)
     app.after_shutdown(redis.aclose)
     return app

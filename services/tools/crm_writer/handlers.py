@@ -7,26 +7,38 @@ from services.tools.crm_writer.idempotency import WrittenKeys
 from services.tools.crm_writer.settings import CrmWriterSettings
 from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_result_for
 from shared.broker import durable_subscriber
-from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome
+from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
+from shared.errors import DeadLetter
+from shared.pii_vault import PLACEHOLDER, PiiVault
 from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.tracing import attributes
 
 
-def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenKeys) -> None:
+async def reveal_customer_address(vault: PiiVault, request: CrmWriteRequestMessage) -> str:
+    placeholder = request.payload.customer_address
+    if not PLACEHOLDER.fullmatch(placeholder):
+        raise DeadLetter(f"customer_address {placeholder[:40]!r} is not a PII-vault placeholder")
+    address = await vault.reveal(request.mail_id, placeholder)
+    if address is None:
+        raise DeadLetter(f"the vault holds no {placeholder} for mail {request.mail_id} (expired or never sealed)")
+    return address
+
+
+def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenKeys, vault: PiiVault) -> None:
     @durable_subscriber(broker, tool_requests(TOOL_NAME), group_id=settings.consumer_group)
     async def on_crm_write_request(request: CrmWriteRequestMessage) -> None:
         span = trace.get_current_span()
         span.set_attribute(attributes.MAIL_ID, request.mail_id)
         span.set_attribute(attributes.TOOL_NAME, TOOL_NAME)
         span.set_attribute(attributes.TOOL_CALL_ID, request.payload.call_id)
-        crm_write = crm_write_for(request)
-        key = crm_write.payload.idempotency_key
+        key = crm_idempotency_key(request.mail_id, request.payload.action)
         span.set_attribute(attributes.IDEMPOTENCY_KEY, key)
         # publish, then remember: a crash in between re-publishes the same key (the CRM dedups on it),
         # while remembering first could lose the write
         if await written.was_written(key):
             outcome = ToolOutcome.DUPLICATE
         else:
+            crm_write = crm_write_for(request, await reveal_customer_address(vault, request))
             await broker.publish(crm_write.model_dump(mode="json"), CRM_WRITES, key=key.encode())
             await written.mark_written(key)
             outcome = ToolOutcome.WRITTEN

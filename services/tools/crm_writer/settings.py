@@ -8,3 +8,4 @@ class CrmWriterSettings(BaseSettings):
     consumer_group: str = "tool-crm-writer"
     # how long a written key is remembered; longer than any redelivery or replay window
     idempotency_ttl_seconds: int = 30 * 24 * 3600
+    vault_ttl_seconds: int = 30 * 24 * 3600

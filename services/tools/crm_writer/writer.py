@@ -13,12 +13,13 @@ from shared.contracts.crm import (
 TOOL_NAME = "crm_writer"
 
 
-def crm_write_for(request: CrmWriteRequestMessage) -> CrmWriteMessage:
+def crm_write_for(request: CrmWriteRequestMessage, customer_address: str) -> CrmWriteMessage:
+    """The write the CRM receives: the only message in the system that carries the customer's real address."""
     call = request.payload
     write = CrmWrite(
         idempotency_key=crm_idempotency_key(request.mail_id, call.action),
         action=call.action,
-        customer_address=call.customer_address,
+        customer_address=customer_address,
         summary=call.summary,
     )
     return CrmWriteMessage(tenant=request.tenant, mail_id=request.mail_id, payload=write)

@@ -1,0 +1,56 @@
+"""Builds hash-chained audit events. Each process keeps its own chain; a verifier replays the hashes."""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+
+from shared.contracts.audit import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditChain:
+    def __init__(self, actor: str) -> None:
+        self.actor = actor
+        self.chain_id = f"{actor}-{uuid.uuid4().hex[:12]}"
+        self.sequence = 0
+        self.previous_hash = GENESIS
+
+    def record(self, action: str, *, mail_id: str | None, tenant: str | None, detail: dict[str, Any]) -> AuditEvent:
+        context = trace.get_current_span().get_span_context()
+        unsigned = AuditEvent(
+            chain_id=self.chain_id,
+            sequence=self.sequence + 1,
+            actor=self.actor,
+            action=action,
+            mail_id=mail_id,
+            tenant=tenant,
+            trace_id=format(context.trace_id, "032x") if context.is_valid else None,
+            detail=detail,
+            at=datetime.now(UTC),
+            previous_hash=self.previous_hash,
+            hash="",
+        )
+        event = unsigned.model_copy(update={"hash": event_hash(unsigned.model_dump(mode="json", exclude={"hash"}))})
+        self.sequence, self.previous_hash = event.sequence, event.hash
+        return event
+
+
+def verify_chain(events: list[AuditEvent]) -> bool:
+    """True when the events form one unbroken chain from its first link."""
+    previous = GENESIS
+    for expected_sequence, event in enumerate(sorted(events, key=lambda e: e.sequence), start=1):
+        fields = event.model_dump(mode="json", exclude={"hash"})
+        if event.sequence != expected_sequence or event.previous_hash != previous or event_hash(fields) != event.hash:
+            return False
+        previous = event.hash
+    return True
