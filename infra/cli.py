@@ -73,6 +73,26 @@ def cmd_guardrails_eval(_: argparse.Namespace) -> None:
     print_report(evaluate())
 
 
+def cmd_sources_list(_: argparse.Namespace) -> None:
+    from services.gateway.policy import DeliveryPolicy
+    from services.gateway.settings import GatewaySettings
+    from services.gateway.source_keys import SourceKeyring
+
+    settings = GatewaySettings()
+    keyring = SourceKeyring(settings.source_keys_dir)
+    for source_id, policy in DeliveryPolicy.load(settings.policy_file).sources.items():
+        tenants = "; ".join(f"{tenant}: {', '.join(boxes)}" for tenant, boxes in policy.tenants.items())
+        print(f"{source_id:<14} {len(keyring.active_keys(source_id))} active key(s)   {tenants}")
+
+
+def cmd_sources_rotate(args: argparse.Namespace) -> None:
+    from services.gateway.settings import GatewaySettings
+    from services.gateway.source_keys import SourceKeyring
+
+    SourceKeyring(GatewaySettings().source_keys_dir).rotate(args.source)
+    print(f"{args.source}: a new signing key is active; the previous key is accepted until the next rotation")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailspine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -95,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("mail_id", help="the id `mailspine send` printed")
     why.add_argument("--lookback-hours", type=float, default=24.0, help="how far back to search")
     why.set_defaults(run=cmd_why)
+
+    sources = commands.add_parser("sources", help="mail sources: policy and signing keys")
+    source_commands = sources.add_subparsers(dest="sources_command", required=True, metavar="COMMAND")
+    source_commands.add_parser("list", help="each source, its active keys and what it may deliver"
+                               ).set_defaults(run=cmd_sources_list)
+    rotate = source_commands.add_parser("rotate", help="give a source a new signing key (the old one stays valid)")
+    rotate.add_argument("source", help="the source id")
+    rotate.set_defaults(run=cmd_sources_rotate)
 
     guardrails = commands.add_parser("guardrails", help="the prompt-injection guardrail's corpus and evaluation")
     guardrail_commands = guardrails.add_subparsers(dest="guardrails_command", required=True, metavar="COMMAND")

@@ -37,7 +37,11 @@ class Span:
 
 
 def _attribute_value(value: dict[str, Any]) -> Any:
-    for kind in ("stringValue", "intValue", "doubleValue", "boolValue"):
+    if "intValue" in value:  # OTLP JSON carries 64-bit integers as strings
+        return int(value["intValue"])
+    if "arrayValue" in value:
+        return [_attribute_value(item) for item in value["arrayValue"].get("values", [])]
+    for kind in ("stringValue", "doubleValue", "boolValue"):
         if kind in value:
             return value[kind]
     return json.dumps(value)

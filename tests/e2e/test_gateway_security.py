@@ -16,7 +16,9 @@ from infra.mail_publisher import inbound_from_eml, inbound_headers
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import InboundMail, QuarantineReason
-from shared.contracts.topics import CRM_WRITES, MAIL_INBOUND, MAIL_QUARANTINE
+from shared.audit import verify_chain
+from shared.contracts.audit import AuditEvent
+from shared.contracts.topics import AUDIT_LOG, CRM_WRITES, MAIL_INBOUND, MAIL_QUARANTINE
 from shared.settings import KafkaSettings
 from tests.helpers import read_until, send_mails, unique_mail
 
@@ -116,3 +118,15 @@ def test_every_refusal_is_quarantined_with_its_reason_and_the_gateway_keeps_cons
 
     writes = read_until(CRM_WRITES, lambda rs: {good.mail_id, replayed.mail_id} <= {r.get("mail_id") for r in rs}, 60)
     assert {good.mail_id, replayed.mail_id} <= {r.get("mail_id") for r in writes}
+
+    # every decision is an audit event, and the gateway's chains are unbroken
+    events = [AuditEvent.model_validate({k: v for k, v in r.items() if not k.startswith("_")})
+              for r in read_until(AUDIT_LOG, lambda rs: good.mail_id in {r.get("mail_id") for r in rs}, 30)]
+    actions = {(e.mail_id, e.action) for e in events}
+    assert (good.mail_id, "gateway.accepted") in actions
+    assert (replayed.mail_id, "gateway.quarantine") in actions  # the replay
+    assert any(e.detail.get("reason") == QuarantineReason.FORGED_SIGNATURE for e in events)
+    chains: dict[str, list[AuditEvent]] = {}
+    for event in events:
+        chains.setdefault(event.chain_id, []).append(event)
+    assert chains and all(verify_chain(chain) for chain in chains.values())

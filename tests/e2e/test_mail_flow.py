@@ -64,6 +64,13 @@ def test_a_mail_becomes_exactly_one_crm_write_and_one_linked_trace() -> None:
     carrying_mail_id = {s.service for s in spans if s.attributes.get("mailspine.mail.id") == mail.mail_id}
     assert carrying_mail_id == set(SERVICES)
 
+    # the spotlighting markers survived to the runtime, which checked them before planning
+    agent_run = next(s for s in spans if s.name == "agent.run")
+    assert agent_run.attributes.get("mailspine.spotlight.verified") is True
+    gateway = next(s for s in spans if s.service == "gateway" and s.name.endswith("process"))
+    assert gateway.attributes.get("mailspine.guardrail.verdict") == "pass"
+    assert gateway.attributes.get("mailspine.pii.email_address.count", 0) >= 1
+
 
 def test_a_large_mail_under_the_gateway_limit_flows_through_to_the_crm() -> None:
     body = "Line item AC-558213, EUR 418.00, delivered damaged.\r\n" * 100_000  # ~5 MB

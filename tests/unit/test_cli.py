@@ -5,7 +5,7 @@ from infra.cli import build_parser, main
 
 def test_every_documented_command_exists() -> None:
     for command in (["up"], ["down"], ["status"], ["send", "x.eml"], ["why", "m-1"], ["guardrails", "corpus"],
-                    ["guardrails", "eval"]):
+                    ["guardrails", "eval"], ["sources", "list"], ["sources", "rotate", "mx"]):
         assert build_parser().parse_args(command).run
 
 
