@@ -11,13 +11,8 @@ from collections.abc import Callable
 
 import spacy
 
-from services.gateway.redaction import (
-    MODEL_PATH,
-    PiiRedactor,
-    assign_placeholders,
-    load_ner_pipeline,
-    ner_candidate_windows,
-)
+from services.gateway.person_names import MODEL_PATH, load_ner_pipeline, ner_candidate_windows
+from services.gateway.redaction import PiiRedactor, assign_placeholders
 
 SENDER = "Dana Whitfield <dana.whitfield@northwind-retail.example>"
 SUBJECT = "Re: Refund for order AC-558213 and invoice INV-2026-0931"

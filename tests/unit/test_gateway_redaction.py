@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from faker import Faker
 
-from services.gateway.redaction import PiiRedactor, RedactionResult, ner_candidate_windows, placeholder_prefix
+from services.gateway.person_names import ner_candidate_windows
+from services.gateway.redaction import PiiRedactor, RedactionResult, placeholder_prefix
 
 ENTITY_TYPES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "PERSON")
 
