@@ -14,6 +14,7 @@ from shared.tracing import attributes
 # the attributes worth a glance in the tree; the full set is in Jaeger
 KEY_ATTRIBUTES = (
     attributes.MAIL_ID, attributes.TENANT, attributes.OUTCOME, attributes.QUARANTINE_REASON,
+    "mailspine.guardrail.verdict", "mailspine.guardrail.score", "mailspine.spotlight.verified",
     attributes.TOOL_NAME, attributes.IDEMPOTENCY_KEY, "messaging.destination.name",
     attributes.GEN_AI_REQUEST_MODEL, attributes.PROMPT_NAME, attributes.PROMPT_VERSION,
 )
