@@ -1,5 +1,6 @@
 """Thin subscriber: raw bytes in; mail.accepted.v1 or mail.quarantine.v1 out, with a span and an audit event."""
 
+import asyncio
 import logging
 
 from faststream.kafka import KafkaBroker
@@ -54,16 +55,21 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
             span.set_attribute(attributes.OUTCOME, "quarantined")
             span.set_attribute(attributes.QUARANTINE_REASON, refusal.reason)
             logger.warning("quarantined %s: %s", position, refusal.reason)
-            await broker.publish(quarantined.model_dump(mode="json"), MAIL_QUARANTINE, key=record.key)
             event = audit.record("gateway.quarantine", mail_id=evidence.mail_id, tenant=evidence.tenant,
                                  detail={"reason": refusal.reason, "position": position, **evidence.attributes})
-            await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())
+            # independent records: both in flight at once halves the wait for the broker's acknowledgements
+            await asyncio.gather(
+                broker.publish(quarantined.model_dump(mode="json"), MAIL_QUARANTINE, key=record.key),
+                broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode()),
+            )
             return
         _record_evidence(span, evidence)
         verdict = "accepted_for_review" if accepted.payload.requires_human_review else "accepted"
         span.set_attribute(attributes.OUTCOME, verdict)
         logger.info("%s mail %s", verdict, accepted.mail_id)
-        await broker.publish(accepted.model_dump(mode="json"), MAIL_ACCEPTED, key=accepted.mail_id.encode())
         event = audit.record(f"gateway.{verdict}", mail_id=accepted.mail_id, tenant=accepted.tenant,
                              detail={"position": position, **evidence.attributes})
-        await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())
+        await asyncio.gather(
+            broker.publish(accepted.model_dump(mode="json"), MAIL_ACCEPTED, key=accepted.mail_id.encode()),
+            broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode()),
+        )
