@@ -33,6 +33,9 @@ def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> Kafka
         max_request_size=kafka.max_message_bytes,
         # our logger, so FastStream's lines carry the trace id and the service name like every other line
         logger=logging.getLogger(f"mailspine.broker.{service_name}"),
+        # FastStream's per-message "Received"/"Processed" lines are written outside the message's span, so they
+        # carry no trace id; at DEBUG they stay out of the INFO log, where every per-message line is traced
+        log_level=logging.DEBUG,
         # outermost first: restate Jaeger headers, open the span, then dead-letter inside the span
         middlewares=[JaegerHeaderBridge, KafkaTelemetryMiddleware(tracer_provider=provider), dead_letters],
     )
