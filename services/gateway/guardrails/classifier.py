@@ -9,7 +9,7 @@ import hashlib
 import json
 import pickle
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import sklearn
@@ -59,9 +59,6 @@ class InjectionClassifier:
     def score(self, text: str) -> float:
         probabilities = self.model.predict_proba(chunks(text))[:, 1]
         return round(float(probabilities.max()), 4)
-
-    def score_many(self, texts: Iterable[str]) -> list[float]:
-        return [self.score(text) for text in texts]
 
 
 def corpus_fingerprint(files: Sequence[Path]) -> str:
