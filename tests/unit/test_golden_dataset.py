@@ -9,21 +9,12 @@ from pathlib import Path
 import pytest
 
 from shared.contracts.golden import Category, GoldenMail
-from shared.settings import REPO_ROOT
-
-GOLDEN = REPO_ROOT / "data" / "golden"
-
-
-def _rows() -> list[GoldenMail]:
-    rows = []
-    for path in sorted(GOLDEN.glob("part-*.jsonl")):
-        rows += [GoldenMail.model_validate_json(line) for line in path.read_text().split("\n") if line.strip()]
-    return rows
+from shared.golden import GOLDEN_DIR as GOLDEN, dataset_hash, load_golden
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[GoldenMail]:
-    return _rows()
+    return load_golden()
 
 
 def test_every_row_validates_and_ids_are_unique(rows: list[GoldenMail]) -> None:
@@ -57,5 +48,5 @@ def test_both_splits_are_large_enough_and_stable(rows: list[GoldenMail]) -> None
 
 
 def test_the_datasheet_states_the_current_content_hash(rows: list[GoldenMail]) -> None:
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(GOLDEN.glob("part-*.jsonl")))).hexdigest()[:16]
+    digest = dataset_hash()
     assert re.search(rf"content hash: `{digest}`", (GOLDEN / "DATASHEET.md").read_text()), digest
