@@ -8,6 +8,7 @@ import base64
 import binascii
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -46,6 +47,9 @@ class GatewayDeps:
     redactor: PiiRedactor
     vault: PiiVault
     classifier: InjectionClassifier
+
+    def content_inspector(self) -> "ContentInspector":
+        return ContentInspector(self.settings, self.redactor, self.classifier)
 
 
 @dataclass
@@ -99,9 +103,35 @@ async def admit(raw: bytes, headers: dict[str, str], position: str, deps: Gatewa
     deps.policy.authorize(payload.source_id, inbound.tenant, payload.mailbox)
     stages.done("authenticate_authorize")
 
+    content = inspect_content(raw_mail, payload.message_id, payload.mailbox, payload.received_at,
+                              deps.content_inspector(), evidence, stages)
+    await deps.vault.store(inbound.mail_id, content.secrets)
+    stages.done("vault")
+    return AcceptedMail(tenant=inbound.tenant, mail_id=inbound.mail_id, payload=content.accepted)
+
+
+@dataclass(frozen=True)
+class ContentInspector:
+    """What the content stages need: pure, no I/O, so the offline eval runs exactly these stages too."""
+
+    settings: GatewaySettings
+    redactor: PiiRedactor
+    classifier: InjectionClassifier
+
+
+@dataclass(frozen=True)
+class InspectedContent:
+    accepted: AcceptedMailBody
+    secrets: dict[str, str]  # placeholder -> original value: for the PII vault only
+
+
+def inspect_content(raw_mail: bytes, message_id: str, mailbox: str, received_at: datetime,
+                    deps: ContentInspector, evidence: Evidence, stages: "_Stages | None" = None) -> InspectedContent:
+    """Parse, guard, redact and spotlight one authenticated mail, or raise QuarantineMail."""
+    stages = stages or _Stages(evidence)
     limits = MimeLimits(deps.settings.max_mail_bytes, deps.settings.max_mime_parts, deps.settings.max_mime_depth)
     parsed = parse_mail(raw_mail, limits)
-    if parsed.message_id.strip() != payload.message_id.strip():
+    if parsed.message_id.strip() != message_id.strip():
         raise QuarantineMail(QuarantineReason.MIME_INVALID, "the message's Message-ID differs from the signed one")
     evidence.attributes.update({"mailspine.mime.parts": parsed.part_count, "mailspine.mime.depth": parsed.max_depth_seen,
                                 "mailspine.mime.attachments": len(parsed.attachments),
@@ -134,13 +164,12 @@ async def admit(raw: bytes, headers: dict[str, str], position: str, deps: Gatewa
         for entity_type, count in result.counts.items():
             counts[entity_type] = counts.get(entity_type, 0) + count
     evidence.attributes.update({f"mailspine.pii.{t.lower()}.count": n for t, n in counts.items()})
-    await deps.vault.store(inbound.mail_id, {placeholder: e.value for placeholder, e in entities.items()})
     stages.done("redaction")
 
     accepted = AcceptedMailBody(
-        message_id=payload.message_id,
+        message_id=message_id,
         thread_id=parsed.thread_id,
-        mailbox=payload.mailbox,
+        mailbox=mailbox,
         sender=spotlight(sender.text),
         sender_address=address.text,
         subject=spotlight(subject.text),
@@ -153,7 +182,7 @@ async def admit(raw: bytes, headers: dict[str, str], position: str, deps: Gatewa
                                    rule_hits=list(injection.rule_hits)),
         requires_human_review=injection.verdict == Verdict.FLAG,
         redacted_entities=counts,
-        received_at=payload.received_at,
+        received_at=received_at,
     )
     stages.done("spotlight")
-    return AcceptedMail(tenant=inbound.tenant, mail_id=inbound.mail_id, payload=accepted)
+    return InspectedContent(accepted=accepted, secrets={placeholder: e.value for placeholder, e in entities.items()})
