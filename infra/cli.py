@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
                                   ).set_defaults(run=cmd_guardrails_corpus)
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
+
+    from infra import eval_cli
+
+    eval_cli.register(commands)
     return parser
 
 

@@ -1,0 +1,94 @@
+"""`mailspine eval`: the offline gate. Exit 0 when the candidate is at least as good as the baseline, 1 when not."""
+
+import argparse
+import asyncio
+import sys
+
+from shared.errors import UserError
+from shared.prompts import ArtifactError, PromptArtifact, PromptLibrary
+from shared.prompts.artifact import SEMVER
+
+DEFAULT_PROMPT = "extract-email"
+LABELS = ("production", "canary", "staging")
+
+
+def _split_ref(ref: str) -> tuple[str, str | None]:
+    name, _, version = ref.partition("@")
+    return name, version or None
+
+
+def candidate_artifact(library: PromptLibrary, ref: str | None) -> PromptArtifact:
+    name, version = _split_ref(ref or DEFAULT_PROMPT)
+    if version is None:
+        return library.latest(name)
+    try:
+        return library.get(name, version)
+    except ArtifactError:
+        return registry_artifact(name, version=version)
+
+
+def baseline_artifact(library: PromptLibrary, name: str, spec: str) -> PromptArtifact | None:
+    if spec == "none":
+        return None
+    if SEMVER.match(spec):
+        try:
+            return library.get(name, spec)
+        except ArtifactError:
+            return registry_artifact(name, version=spec)
+    if spec == "main":
+        from infra.offline_eval.gate import artifacts_on, base_ref
+
+        on_main = artifacts_on(base_ref(), name)
+        if not on_main:
+            return None  # a new prompt: only the absolute floors apply
+        return on_main[-1]
+    if spec in LABELS:
+        return registry_artifact(name, label=spec)
+    raise UserError(f"--baseline {spec!r}: give a label ({', '.join(LABELS)}), a version such as 1.0.0, "
+                    "'main' (the newest version committed on main) or 'none'")
+
+
+def registry_artifact(name: str, version: str | None = None, label: str | None = None) -> PromptArtifact:
+    from infra.prompts_cli import fetch_artifact
+
+    return fetch_artifact(name, version=version, label=label)
+
+
+def cmd_eval(args: argparse.Namespace) -> None:
+    from infra.offline_eval.api import evaluate_candidate, prepare_dataset
+    from infra.offline_eval.report import comparison_table
+    from shared.eval_runs import EvalRunStore
+    from shared.llm import LlmSettings, build_async_client, ensure_model_endpoint
+
+    try:
+        library = PromptLibrary()
+        candidate = candidate_artifact(library, args.candidate)
+        baseline = baseline_artifact(library, candidate.name, args.baseline)
+    except ArtifactError as error:
+        raise UserError(str(error)) from None
+    settings = LlmSettings()
+    ensure_model_endpoint(settings)
+    print(f"preparing {args.split} golden mails through the gateway's content stages", file=sys.stderr)
+    mails = prepare_dataset(args.split, args.limit)
+    client = build_async_client(settings)
+    outcome = asyncio.run(evaluate_candidate(client, candidate, baseline, mails, args.split, args.concurrency))
+    print("\n".join(comparison_table(outcome)))
+    if args.limit is None:
+        path = EvalRunStore().save(outcome.record)
+        print(f"run record: {path}")
+    else:
+        print("run record: not written (--limit evaluates a subset; the promotion gate needs the whole split)")
+    if not outcome.record.passed:
+        raise SystemExit(1)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser("eval", help="offline gate: a prompt version against what is live; exit 1 if worse")
+    evaluate.add_argument("--candidate", help=f"NAME@VERSION (default: the newest {DEFAULT_PROMPT} in prompts/)")
+    evaluate.add_argument("--baseline", default="production",
+                          help="a registry label (production, canary, staging), a version, 'main' or 'none'")
+    evaluate.add_argument("--split", choices=("all", "dev", "heldout"), default="all",
+                          help="which golden mails (default all; the promotion gate reads runs on all)")
+    evaluate.add_argument("--concurrency", type=int, default=8, help="model calls in flight")
+    evaluate.add_argument("--limit", type=int, help="only the first N mails (a smoke run; no run record)")
+    evaluate.set_defaults(run=cmd_eval)
