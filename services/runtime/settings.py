@@ -7,3 +7,5 @@ class RuntimeSettings(BaseSettings):
     service_name: str = "runtime"
     consumer_group: str = "runtime"
     summary_chars: int = 280
+    # attempts at one schema-valid extraction before the mail is dead-lettered with the model's last problem
+    extraction_attempts: int = 2

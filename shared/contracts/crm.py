@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import Envelope
+from shared.contracts.extraction import Extraction
 
 
 def crm_idempotency_key(mail_id: str, action: str) -> str:
@@ -14,7 +15,15 @@ def crm_idempotency_key(mail_id: str, action: str) -> str:
 
 
 class CrmAction(StrEnum):
+    """What the agent may do in the CRM: the golden dataset's actions, minus "none" (which writes nothing)."""
+
     LOG_INTERACTION = "log_interaction"
+    CREATE_REFUND_CASE = "create_refund_case"
+    UPDATE_ADDRESS = "update_address"
+    CREATE_LEAD = "create_lead"
+    ESCALATE_LEGAL = "escalate_legal"
+    CANCEL_CONTRACT = "cancel_contract"
+    FLAG_INVOICE_DISPUTE = "flag_invoice_dispute"
 
 
 class CrmWriteRequest(BaseModel):
@@ -24,6 +33,7 @@ class CrmWriteRequest(BaseModel):
     action: CrmAction
     customer_address: str
     summary: str = Field(max_length=4000)
+    facts: Extraction | None = Field(default=None, description="what the extraction step found; may hold placeholders")
 
 
 class CrmWriteRequestMessage(Envelope[CrmWriteRequest]):
@@ -37,6 +47,7 @@ class CrmWrite(BaseModel):
     action: CrmAction
     customer_address: str
     summary: str
+    facts: Extraction | None = Field(default=None, description="the extracted facts, placeholders revealed")
 
 
 class CrmWriteMessage(Envelope[CrmWrite]):

@@ -8,6 +8,7 @@ from services.tools.crm_writer.settings import CrmWriterSettings
 from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_result_for
 from shared.broker import durable_subscriber
 from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
+from shared.contracts.extraction import Extraction
 from shared.errors import DeadLetter
 from shared.pii_vault import PLACEHOLDER, PiiVault
 from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
@@ -24,6 +25,21 @@ async def reveal_customer_address(vault: PiiVault, request: CrmWriteRequestMessa
     return address
 
 
+async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extraction | None:
+    """The extracted facts with the placeholders in their free-text fields turned back into values."""
+    facts = request.payload.facts
+    if facts is None:
+        return None
+    revealed: dict[str, str | None] = {}
+    for name in ("customer_name", "company", "requested_action"):
+        text = getattr(facts, name)
+        if text is None:
+            continue
+        values = {p: await vault.reveal(request.mail_id, p) for p in set(PLACEHOLDER.findall(text))}
+        revealed[name] = PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+    return facts.model_copy(update=revealed)
+
+
 def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenKeys, vault: PiiVault) -> None:
     @durable_subscriber(broker, tool_requests(TOOL_NAME), group_id=settings.consumer_group)
     async def on_crm_write_request(request: CrmWriteRequestMessage) -> None:
@@ -38,7 +54,8 @@ def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenK
         if await written.was_written(key):
             outcome = ToolOutcome.DUPLICATE
         else:
-            crm_write = crm_write_for(request, await reveal_customer_address(vault, request))
+            crm_write = crm_write_for(request, await reveal_customer_address(vault, request),
+                                      await reveal_facts(vault, request))
             await broker.publish(crm_write.model_dump(mode="json"), CRM_WRITES, key=key.encode())
             await written.mark_written(key)
             outcome = ToolOutcome.WRITTEN

@@ -1,5 +1,6 @@
 """Turns a tool request into the CRM write and the tool result."""
 
+from shared.contracts.extraction import Extraction
 from shared.contracts.crm import (
     CrmWrite,
     CrmWriteMessage,
@@ -13,7 +14,8 @@ from shared.contracts.crm import (
 TOOL_NAME = "crm_writer"
 
 
-def crm_write_for(request: CrmWriteRequestMessage, customer_address: str) -> CrmWriteMessage:
+def crm_write_for(request: CrmWriteRequestMessage, customer_address: str,
+                  facts: Extraction | None = None) -> CrmWriteMessage:
     """The write the CRM receives: the only message in the system that carries the customer's real address."""
     call = request.payload
     write = CrmWrite(
@@ -21,6 +23,7 @@ def crm_write_for(request: CrmWriteRequestMessage, customer_address: str) -> Crm
         action=call.action,
         customer_address=customer_address,
         summary=call.summary,
+        facts=facts,
     )
     return CrmWriteMessage(tenant=request.tenant, mail_id=request.mail_id, payload=write)
 
