@@ -12,6 +12,7 @@ from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
 from infra.servers.kafka import KafkaServer
 from infra.servers.redis import RedisServer
+from infra.servers.reference_model import ReferenceModelServer
 from infra.servers.weaviate import WeaviateServer
 from infra.services import service_status, start_services, stop_services
 from infra.topic_reader import read_records
@@ -19,13 +20,18 @@ from infra.topics import ensure_topics
 from services.gateway.guardrails.classifier import load_or_train
 from services.gateway.settings import GatewaySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
+from shared.llm import LlmSettings, ReferenceModelSettings
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
 
 SAMPLE_INBOX = REPO_ROOT / "data" / "inbox"
 
 
 def servers() -> list[Server]:
-    return [RedisServer(), KafkaServer(), JaegerServer(), WeaviateServer()]
+    found: list[Server] = [RedisServer(), KafkaServer(), JaegerServer(), WeaviateServer()]
+    # the rule-based reference model runs only when no real endpoint is configured (OPENAI_BASE_URL + _API_KEY)
+    if LlmSettings.load().is_reference:
+        found.append(ReferenceModelServer())
+    return found
 
 
 def up_infra() -> list[Server]:
@@ -107,6 +113,10 @@ def print_where_to_look() -> None:
     print(f"  kafka     {KafkaSettings().bootstrap_servers} (SASL/PLAIN; passwords in {paths.secrets_dir / 'kafka'})")
     print(f"  redis     {RedisSettings().url}")
     print(f"  weaviate  {WeaviateSettings.load().url} (API key in {paths.secrets_dir})")
+    llm = LlmSettings.load()
+    model = (f"{ReferenceModelSettings().base_url} (rule-based reference model, not an LLM; key in {paths.secrets_dir})"
+             if llm.is_reference else f"{llm.base_url} (from OPENAI_BASE_URL)")
+    print(f"  model     {model}")
     print(f"  logs      {paths.home / 'log'}")
 
 
