@@ -131,9 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
 
-    from infra import eval_cli
+    from infra import eval_cli, prompts_cli
 
     eval_cli.register(commands)
+    prompts_cli.register(commands)
     return parser
 
 

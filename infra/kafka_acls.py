@@ -16,6 +16,8 @@ from shared.contracts.topics import (
     MAIL_ACCEPTED,
     MAIL_INBOUND,
     MAIL_QUARANTINE,
+    REGISTRY_EVENTS,
+    REGISTRY_PROMPTS,
     REVIEW_REQUESTS,
     dead_letter_topic,
     tool_requests,
@@ -40,10 +42,15 @@ ACCESS = (
     Access(MAIL_SOURCE, writes=(MAIL_INBOUND,)),
     Access("gateway", reads=(MAIL_INBOUND,), groups=("gateway",),
            writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, AUDIT_LOG, dead_letter_topic(MAIL_INBOUND))),
-    Access("runtime", reads=(MAIL_ACCEPTED,), groups=("runtime",),
+    # the runtime's prompt client follows the registry topics without a consumer group: every replica must see
+    # every registry event, so it reads all partitions itself (a shared group would split them)
+    Access("runtime", reads=(MAIL_ACCEPTED, REGISTRY_PROMPTS, REGISTRY_EVENTS), groups=("runtime",),
            writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
+    # the prompt registry is the only writer of its topics; it rebuilds its view by reading them back
+    Access("registry", reads=(REGISTRY_PROMPTS, REGISTRY_EVENTS),
+           writes=(REGISTRY_PROMPTS, REGISTRY_EVENTS, AUDIT_LOG)),
 )
 
 KAFKA_PRINCIPALS = (ADMIN, *(access.principal for access in ACCESS))

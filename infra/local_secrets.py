@@ -9,6 +9,7 @@ from infra.kafka_acls import KAFKA_PRINCIPALS
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
+from services.registry.access import ensure_local_tokens
 from shared.settings import PathSettings
 
 
@@ -49,6 +50,9 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
     for source_id in DeliveryPolicy.load(GatewaySettings().policy_file).sources:
         if keyring.ensure(source_id):
             created.append(paths.secrets_dir / "sources" / source_id / "keys")
+    registry_tokens = paths.secrets_dir / "registry" / "tokens.yaml"
+    if ensure_local_tokens(registry_tokens):  # the prompt registry's API users (see services/registry/access.py)
+        created.append(registry_tokens)
     return created
 
 

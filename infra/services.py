@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from infra.kafka_acls import ADMIN
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
+from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
 
@@ -19,10 +21,13 @@ from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
 class ServiceSpec:
     name: str
     module: str
-    consumer_group: str
+    consumer_group: str | None
+    health_url: str | None = None  # a service without a consumer group is ready when this answers 200
 
 
 SERVICES = (
+    # the registry first: the runtime resolves its prompts from what the registry bootstrapped
+    ServiceSpec("registry", "services.registry", None, health_url=f"{RegistrySettings().url}/healthz"),
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
@@ -72,12 +77,20 @@ def wait_for_consumers(paths: PathSettings, timeout: float) -> None:
             if read_pid(_pid_file(paths, spec)) is None:
                 log_file = _log_file(paths, spec)
                 raise InfraError(f"service {spec.name} exited. Last lines of {log_file}:\n{log_tail(log_file)}")
-        states = asyncio.run(_group_states([spec.consumer_group for spec in SERVICES]))
+        states = asyncio.run(_group_states([spec.consumer_group for spec in SERVICES if spec.consumer_group]))
+        states |= {spec.name: _health(spec.health_url) for spec in SERVICES if spec.health_url}
         if all(state == "Stable" for state in states.values()):
             return
         if time.monotonic() > deadline:
             raise InfraError(f"service consumers did not join their groups within {timeout:.0f}s: {states}")
         time.sleep(0.5)
+
+
+def _health(url: str) -> str:
+    try:
+        return "Stable" if httpx.get(url, timeout=2.0).status_code == 200 else "unhealthy"
+    except httpx.HTTPError as exc:
+        return type(exc).__name__
 
 
 async def _group_states(groups: list[str]) -> dict[str, str]:
