@@ -5,19 +5,13 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.contracts.eval_run import EvalRunRecord
-from shared.prompts import PromptArtifact, PromptLibrary
-from shared.settings import REPO_ROOT
+from infra.registry_harness import derived_prompt
+from shared.prompts import PromptArtifact
 
 
 def artifact(name: str = "extract-email", version: str = "1.0.0", owner: str = "ana.kovacs",
              note: str = "") -> PromptArtifact:
-    base = PromptLibrary(REPO_ROOT / "prompts").get("extract-email", "1.0.0")
-    system, user = base.messages
-    changed = base.model_copy(update={
-        "name": name, "version": version, "owner": owner, "content_hash": None,
-        "changelog": f"version {version}{': ' + note if note else ''}",
-        "messages": [system.model_copy(update={"content": system.content + note}), user]})
-    return changed.sealed()
+    return derived_prompt(name, version, note, owner)
 
 
 def eval_run(candidate: PromptArtifact, baseline: PromptArtifact | None, dataset_hash: str,
