@@ -43,16 +43,27 @@ class Reading:
                 "high_stakes": self.high_stakes}
 
 
+_NEGATION = re.compile(
+    r"\b(not|no|never|rather than|instead of|without|don't|didn't|won't|n't|nicht|kein\w*|ohne|statt|pas|sans|"
+    r"plutôt que|non|senza|invece di|niet|geen|zonder|não|sem|em vez de|inte|utan|nie|bez|ne|sin|en lugar de)\b"
+    r"[^.!?\n]{0,25}$", re.IGNORECASE)
+
+
+def _weight(text: str, phrase: str, weight: float) -> float:
+    """The phrase's weight if it occurs at least once without a negation just before it."""
+    pattern = r"(?<![\w])" + re.escape(phrase) + (r"(?![\w])" if len(phrase) <= 4 else "")
+    for match in re.finditer(pattern, text):
+        if not _NEGATION.search(text[max(0, match.start() - 40):match.start()]):
+            return weight
+    return 0.0
+
+
 def intent_scores(subject: str, body: str) -> dict[str, float]:
     subject, body = subject.lower(), body.lower()
     scores: dict[str, float] = {}
     for intent, phrases in lexicons.INTENT_LEXICON.items():
-        score = 0.0
-        for phrase, weight in phrases.items():
-            if lexicons.contains(subject, [phrase]):
-                score += 2 * weight
-            if lexicons.contains(body, [phrase]):
-                score += weight
+        score = sum(2 * _weight(subject, phrase, weight) + _weight(body, phrase, weight)
+                    for phrase, weight in phrases.items())
         if score:
             scores[intent] = score
     return scores
@@ -129,7 +140,7 @@ def read_mail(mail: MailText, guides: PromptGuides) -> Reading:
     orders, invoices = find_ids(text)
     amounts = find_amounts(body) or find_amounts(mail.subject)
     name = customer_name(mail)
-    action = _crm_action(raw_intent, body)
+    action = _crm_action(raw_intent, text)
     reasons = [f"intent {raw_intent}"]
     if raw_intent == "other" and (injection.found or not lexicons.REQUEST_CUES.search(body)):
         action = "none"

@@ -27,7 +27,9 @@ _JOB_TITLE = re.compile(
     r"administrator|amministratrice|amministratore|einkauf|buchhaltung|leiter|leiterin|geschäftsführer(in)?|"
     r"inhaber(in)?|responsable|directeur|directrice|gérant|gerente|jefe|jefa|direttore|direttrice|titolare|"
     r"inkoper|eigenaar|gerente|ekonomiansvarig|inköp|ansvarig|kierownik|dyrektor|właściciel|ředitel|vedoucí|"
-    r"jednatel|team|department|dept)\b",
+    r"jednatel|team|department|dept|partner|controller|secretary|treasurer|chair|clerk|supervisor|lead|specialist|"
+    r"engineer|consultant|advisor|adviser|executive|president|general manager|it|hr|legal|compliance|solicitor|"
+    r"abogad[oa]|avocat|avocate|associate|purchaser|administración|departamento|personalentwicklung|\w+manager)\b",
     re.IGNORECASE)
 _CONTACT = re.compile(r"<(EMAIL|PHONE|URL|IBAN|CREDIT_CARD)_\d+>|\+?\d[\d\s().-]{6,}|@|www\.|https?:|\btel\b|"
                       r"\bphone\b|\bmobile\b|\bfax\b", re.IGNORECASE)
@@ -42,6 +44,7 @@ def looks_like_person(text: str) -> bool:
         return True
     words = text.split()
     return (1 <= len(words) <= 4 and not _NOT_A_PERSON.search(text) and not any(c.isdigit() for c in text)
+            and not re.search(r"[,|:;&]", text) and not _JOB_TITLE.search(text)
             and all(w[:1].isupper() or w.lower() in ("van", "de", "der", "von", "da", "di", "du", "la", "le") or
                     PLACEHOLDER.match(w) for w in words))
 
@@ -70,23 +73,48 @@ def customer_name(mail: MailText) -> str | None:
     return shown if shown and looks_like_person(shown) else None
 
 
-def _company_part(line: str) -> str | None:
-    parts = [p.strip(" .") for p in re.split(r"\s[|·•–—-]\s|,\s|\s\|\s|\s/\s", line) if p.strip(" .")]
-    parts = [p for p in parts if not _CONTACT.search(p)]
-    with_suffix = [p for p in parts if _COMPANY_SUFFIX.search(p) and not _JOB_TITLE.fullmatch(p)]
-    if with_suffix:
-        return with_suffix[0]
+_LEGAL_FORM = re.compile(
+    r"\b(ltd|limited|plc|llc|llp|inc|corp|gmbh|ag|kg|ug|s\.?\s?a\.?\s?s?|s\.?\s?l\.?|s\.?p\.?a|s\.?r\.?l|b\.?v|n\.?v|"
+    r"ab|oy|a/s|sp\.\s?z\s?o\.?\s?o|s\.?r\.?o|a\.?s|lda|sarl)\b\.?", re.IGNORECASE)
+# split a signature line into title / company / place, but never before a legal form ("Ruiz Asesores, S.L.")
+_PARTS = re.compile(r"\s[|·•–—-]\s|\s\|\s|\s/\s|,\s(?!(?:S\.|SL|SA|Inc|Ltd|LLC|GmbH|B\.V|N\.V|Sp\.|s\.r\.o|a\.s))")
+_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
+                      re.IGNORECASE)
+
+
+def _company_part(line: str, after_name: bool) -> str | None:
+    parts = [p.strip().rstrip(",;") for p in _PARTS.split(line) if p.strip(" .,")]
+    parts = [p for p in parts if not _CONTACT.search(p) and not _ADDRESS.search(p)]
+    legal = [p for p in parts if _LEGAL_FORM.search(p)]
+    if legal:
+        return legal[0]
+    organisations = [p for p in parts if _COMPANY_SUFFIX.search(p) and not _JOB_TITLE.search(p)]
+    if organisations:
+        return organisations[0]
     others = [p for p in parts if not _JOB_TITLE.search(p)]
-    if len(parts) > 1 and others and any(_JOB_TITLE.search(p) for p in parts):
+    if len(parts) > 1 and others and len(others) < len(parts):
         return others[0]
+    if after_name and len(parts) == 1 and others and not PLACEHOLDER.match(others[0]) \
+            and others[0][:1].isupper() and len(others[0].split()) <= 6:
+        return others[0]  # a plain line under the writer's name and title is their organisation
     return None
 
 
 def company(mail: MailText, name: str | None) -> str | None:
-    for line in signature(mail.body):
-        if line == name or looks_like_person(line) or _CONTACT.fullmatch(line):
+    lines = signature(mail.body)
+    for line in lines:  # a registered legal form (Ltd, GmbH, S.L., Sp. z o.o., ...) is the surest sign
+        parts = [p.strip().rstrip(",;") for p in _PARTS.split(line)]
+        legal = [p for p in parts if _LEGAL_FORM.search(p) and not _CONTACT.search(p) and not _ADDRESS.search(p)]
+        if legal and legal[0] != name:
+            return legal[0]
+    name_at = next((i for i, line in enumerate(lines) if line == name or looks_like_person(line)), None)
+    for index, line in enumerate(lines):
+        if index == name_at or line == name or _CONTACT.fullmatch(line):
             continue
-        found = _company_part(line)
+        after_name = name_at is not None and index > name_at
+        if looks_like_person(line) and not after_name and not _COMPANY_SUFFIX.search(line):
+            continue
+        found = _company_part(line, after_name)
         if found and found != name and len(found) <= 200:
             return found
     shown = mail.display_name
