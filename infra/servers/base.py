@@ -132,3 +132,12 @@ def run_install_step(description: str, argv: Sequence[str], *, cwd: Path | None 
             f"{description} failed (exit {result.returncode}): {' '.join(argv)}\n"
             f"Last lines of {log_file}:\n{log_tail(log_file)}",
         )
+
+
+def apt_install(packages: Sequence[str], *, log_file: Path) -> None:
+    """Install Debian packages non-interactively (refreshing the package lists first), output to ``log_file``."""
+    names = " ".join(packages)
+    run_install_step("apt-get update", ["apt-get", "update", "-q"], log_file=log_file)
+    run_install_step(f"apt-get install {names}",
+                     ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+                     env={"DEBIAN_FRONTEND": "noninteractive"}, log_file=log_file)

@@ -4,7 +4,7 @@ import shutil
 import socket
 from collections.abc import Sequence
 
-from infra.servers.base import Server, run_install_step
+from infra.servers.base import Server, apt_install
 from shared.settings import RedisSettings
 
 
@@ -25,11 +25,7 @@ class RedisServer(Server):
         return shutil.which("redis-server") is not None
 
     def install(self) -> None:
-        log = self.paths.home / "log" / "install-redis.log"
-        run_install_step("apt-get update", ["apt-get", "update", "-q"], log_file=log)
-        run_install_step("apt-get install redis-server",
-                         ["apt-get", "install", "-y", "-q", "--no-install-recommends", "redis-server"],
-                         env={"DEBIAN_FRONTEND": "noninteractive"}, log_file=log)
+        apt_install(["redis-server"], log_file=self.paths.home / "log" / "install-redis.log")
 
     def command(self) -> Sequence[str]:
         return [
