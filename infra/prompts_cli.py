@@ -134,8 +134,8 @@ def cmd_diff(args: argparse.Namespace) -> None:
             ("dataset", lambda r: f"{r['dataset_hash']} ({r['mails']} mails)")]
     metrics = sorted({m for r in runs if r for m in r["metrics"]})
     rows += [(m, lambda r, m=m: f"{r['metrics'][m]:.3f}" if m in r["metrics"] else "-") for m in metrics]
-    for label, cell in rows:
-        values = [cell(r) if r else "no eval run" for r in runs]
+    for number, (label, cell) in enumerate(rows):
+        values = [cell(r) if r else ("no eval run" if number == 0 else "-") for r in runs]
         print(f"  {label:<22} {values[0]:<28} {values[1]:<28}")
 
 

@@ -30,7 +30,8 @@ def infrastructure() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def running_services(infrastructure: None) -> Iterator[None]:
-    """The gateway, runtime and CRM-writer processes, each its own OS process, consumers joined."""
+    """The registry, gateway, runtime and CRM-writer processes, each its own OS process, consumers joined
+    (the registry: its API answering on 127.0.0.1:8070)."""
     from infra.services import start_services, stop_services
     from infra.stack import prepare_models
 
