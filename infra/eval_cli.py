@@ -55,10 +55,11 @@ def registry_artifact(name: str, version: str | None = None, label: str | None =
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from infra.offline_eval.api import evaluate_candidate, prepare_dataset
+    from infra.offline_eval.api import prepare_dataset
     from infra.offline_eval.report import comparison_table
     from shared.eval_runs import EvalRunStore
-    from shared.llm import LlmSettings, build_async_client, ensure_model_endpoint
+    from infra.stack import ensure_model_endpoint
+    from shared.llm import LlmSettings, build_async_client
 
     try:
         library = PromptLibrary()
@@ -66,12 +67,11 @@ def cmd_eval(args: argparse.Namespace) -> None:
         baseline = baseline_artifact(library, candidate.name, args.baseline)
     except ArtifactError as error:
         raise UserError(str(error)) from None
-    settings = LlmSettings()
+    settings = LlmSettings.load()
     ensure_model_endpoint(settings)
     print(f"preparing {args.split} golden mails through the gateway's content stages", file=sys.stderr)
     mails = prepare_dataset(args.split, args.limit)
-    client = build_async_client(settings)
-    outcome = asyncio.run(evaluate_candidate(client, candidate, baseline, mails, args.split, args.concurrency))
+    outcome = asyncio.run(_evaluate(build_async_client(settings), candidate, baseline, mails, args))
     print("\n".join(comparison_table(outcome)))
     if args.limit is None:
         path = EvalRunStore().save(outcome.record)
@@ -80,6 +80,13 @@ def cmd_eval(args: argparse.Namespace) -> None:
         print("run record: not written (--limit evaluates a subset; the promotion gate needs the whole split)")
     if not outcome.record.passed:
         raise SystemExit(1)
+
+
+async def _evaluate(client, candidate, baseline, mails, args):  # noqa: ANN001, ANN202
+    from infra.offline_eval.api import evaluate_candidate
+
+    async with client:
+        return await evaluate_candidate(client, candidate, baseline, mails, args.split, args.concurrency)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

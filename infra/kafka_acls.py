@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest
 
 from shared.contracts.topics import (
+    AGENT_RUNS,
     AUDIT_LOG,
     CRM_WRITES,
     MAIL_ACCEPTED,
@@ -45,7 +46,7 @@ ACCESS = (
     # the runtime's prompt client follows the registry topics without a consumer group: every replica must see
     # every registry event, so it reads all partitions itself (a shared group would split them)
     Access("runtime", reads=(MAIL_ACCEPTED, REGISTRY_PROMPTS, REGISTRY_EVENTS), groups=("runtime",),
-           writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, dead_letter_topic(MAIL_ACCEPTED))),
+           writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, AGENT_RUNS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
     # the prompt registry is the only writer of its topics; it rebuilds its view by reading them back

@@ -1,6 +1,7 @@
 """`mailspine up | down | status`: the real servers, the topics and schema, then the service processes."""
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +33,17 @@ def servers() -> list[Server]:
     if LlmSettings.load().is_reference:
         found.append(ReferenceModelServer())
     return found
+
+
+def ensure_model_endpoint(llm: LlmSettings) -> None:
+    """The model must answer before an eval starts: the local reference server is started (and left running,
+    like `mailspine up` leaves it); a real endpoint is the operator's to run."""
+    if llm.is_reference:
+        server = ReferenceModelServer()
+        outcome = server.start()
+        if outcome == "started":
+            print(f"reference-model: started on {ReferenceModelSettings().base_url} (stop it with `mailspine down`)",
+                  file=sys.stderr)
 
 
 def up_infra() -> list[Server]:
