@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from redis import Redis
 
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
 from services.registry.access import TokenTable, ensure_local_tokens
 from shared.prompts import PromptArtifact, PromptLibrary
 from shared.prompts.library import write_artifact
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, RedisSettings
 
 
 def free_port() -> int:
@@ -115,6 +116,11 @@ def private_registry(root: Path, purpose: str) -> Iterator[PrivateRegistry]:
         yield registry
     finally:
         registry.stop()
+        redis = Redis.from_url(RedisSettings().url)
+        keys = list(redis.scan_iter(match=f"{registry.env()['MAILSPINE_REGISTRY_REDIS_PREFIX']}:*"))
+        if keys:
+            redis.delete(*keys)
+        redis.close()
 
 
 class PromptWatcher:

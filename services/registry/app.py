@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from services.registry import api
 from services.registry.access import TokenTable, ensure_local_tokens
@@ -37,8 +38,20 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         redis = Redis.from_url(RedisSettings().url)
         view = RegistryView(redis, settings.redis_prefix)
 
+        view_behind = False
+
         async def mirror(name: str) -> None:
-            await view.write_prompt(follower.state.prompts[name])
+            """Keep the Redis view in step; if Redis was unreachable, the next change rewrites all of it."""
+            nonlocal view_behind
+            try:
+                if view_behind:
+                    await view.rebuild(follower.state)
+                else:
+                    await view.write_prompt(follower.state.prompts[name])
+                view_behind = False
+            except RedisError as exc:
+                view_behind = True
+                logger.error("registry view: Redis unreachable (%r); it is rewritten on the next change", exc)
 
         follower = RegistryFollower(kafka, client_id=settings.service_name)
         async with AsyncExitStack() as cleanup:

@@ -96,6 +96,9 @@ class RegistryFollower:
             except KafkaError as exc:
                 logger.warning("registry follower: %r; retrying", exc)
                 await asyncio.sleep(self.probe_interval)
+            except Exception:  # noqa: BLE001 - a follower that stops silently would freeze every label
+                logger.exception("registry follower: unexpected error; continuing")
+                await asyncio.sleep(self.probe_interval)
 
     async def _probe(self) -> None:
         """Proof that the log is reachable: an empty fetch looks the same whether the broker is idle or gone."""
