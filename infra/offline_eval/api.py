@@ -1,6 +1,5 @@
 """One offline eval: a candidate prompt version against a baseline, paired over the same golden mails."""
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,12 +81,11 @@ def _finite(metrics: dict[str, float] | None) -> dict[str, float]:
 
 
 def _reason(c) -> str:  # noqa: ANN001 - a MetricComparison
+    parts = []
+    if c.significantly_worse:
+        parts.append(f"significantly worse than the baseline: {c.baseline:.3f} -> {c.candidate:.3f} (delta "
+                     f"{c.delta:+.3f}, 95% CI [{c.ci_low:+.3f}, {c.ci_high:+.3f}], p={c.p_value:.3g})")
     if c.below_floor:
         bound = "above the ceiling" if GUARD_BY_NAME[c.metric].lower_is_better else "below the floor"
-        return f"{c.metric} {c.candidate:.3f} is {bound} {c.floor:.2f}"
-    return (f"{c.metric} is significantly worse than the baseline: {c.baseline:.3f} -> {c.candidate:.3f} "
-            f"(delta {c.delta:+.3f}, 95% CI [{c.ci_low:+.3f}, {c.ci_high:+.3f}], p={c.p_value:.3g})")
-
-
-def run_sync(*args, **kwargs) -> EvalOutcome:  # noqa: ANN002, ANN003 - forwards to evaluate_candidate
-    return asyncio.run(evaluate_candidate(*args, **kwargs))
+        parts.append(f"{c.candidate:.3f} is {bound} {c.floor:.2f}")
+    return f"{c.metric}: " + "; ".join(parts)
