@@ -65,6 +65,17 @@ def set_prompt_attributes(span: Span, resolved: ResolvedPrompt) -> None:
     span.set_attribute(attributes.PROMPT_STALE, resolved.stale)
 
 
+class _QuietProbe(logging.Filter):
+    """httpx logs every request at INFO; a liveness probe once a second would drown the service's log."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(str(arg).startswith(self.url) for arg in (record.args or ()))  # type: ignore[union-attr]
+
+
 class PromptClient:
     """Start once per process (``await client.start()``), then ``await client.resolve(name, ...)``."""
 
@@ -79,6 +90,7 @@ class PromptClient:
         self._warned: dict[str, float] = {}
 
     async def start(self) -> None:
+        logging.getLogger("httpx").addFilter(_QuietProbe(f"{self.settings.registry_url}/healthz"))
         self._http = httpx.AsyncClient(base_url=self.settings.registry_url, timeout=1.0)
         await self.follower.start()
         await self._probe_registry()
