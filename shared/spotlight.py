@@ -36,3 +36,14 @@ def is_spotlighted(block: str) -> bool:
 def unmark(block: str) -> str:
     """The text as the sender wrote it (spaces restored); for people, never for a model prompt."""
     return block[len(BEGIN) + 1 : -len(END) - 1].replace(DATAMARK, " ")
+
+
+def truncate(block: str, max_chars: int) -> tuple[str, int]:
+    """The spotlighted block cut to at most ``max_chars`` of mail text, still delimited and datamarked, and how
+    many characters were dropped. A model's context is finite; the mail's opening (the newest message) counts."""
+    inner = block[len(BEGIN) + 1 : -len(END) - 1]
+    if len(inner) <= max_chars:
+        return block, 0
+    dropped = len(inner) - max_chars
+    note = DATAMARK.join(["[", str(dropped), "more", "characters", "not", "shown]"])
+    return f"{BEGIN}\n{inner[:max_chars]}{DATAMARK}{note}\n{END}", dropped

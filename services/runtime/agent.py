@@ -33,6 +33,7 @@ class AgentDeps:
     prompts: PromptResolver
     summary_chars: int
     max_attempts: int
+    max_body_chars: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ async def run_agent(mail: AcceptedMail, deps: AgentDeps) -> AgentResult:
                          attributes.PROMPT_LABEL: prompt.label, attributes.PROMPT_ARM: prompt.arm,
                          attributes.PROMPT_STALE: prompt.stale})
     outcome = await extract_facts(deps.llm, resolved.artifact, mail.payload, label=prompt.label, arm=prompt.arm,
-                                  max_attempts=deps.max_attempts)
+                                  max_attempts=deps.max_attempts, max_body_chars=deps.max_body_chars)
     decision = decide(mail.payload, outcome.extraction)
     span.set_attributes({"mailspine.agent.intent": str(outcome.extraction.intent),
                          "mailspine.agent.crm_action": str(decision.action),

@@ -20,6 +20,7 @@ from shared.contracts.extraction import Extraction
 from shared.contracts.mail import AcceptedMailBody
 from shared.errors import DeadLetter, RetryLater
 from shared.prompts import PromptArtifact, render
+from shared.spotlight import truncate
 from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.runtime.extraction")
@@ -41,7 +42,8 @@ class ExtractionOutcome:
     latency_ms: float
 
 
-def prompt_variables(mail: AcceptedMailBody) -> dict[str, Any]:
+def prompt_variables(mail: AcceptedMailBody, max_body_chars: int = 20_000) -> dict[str, Any]:
+    body, _ = truncate(mail.body, max_body_chars)
     return {
         "begin_marker": mail.spotlight.begin,
         "end_marker": mail.spotlight.end,
@@ -49,7 +51,7 @@ def prompt_variables(mail: AcceptedMailBody) -> dict[str, Any]:
         "received_date": mail.received_at.date().isoformat(),
         "sender": mail.sender,
         "subject": mail.subject,
-        "body": mail.body,
+        "body": body,
     }
 
 
@@ -73,8 +75,9 @@ def parse_reply(content: str | None, schema: dict[str, Any]) -> Extraction:
 
 
 async def extract_facts(client: openai.AsyncOpenAI, artifact: PromptArtifact, mail: AcceptedMailBody, *,
-                        label: str = "production", arm: str = "stable", max_attempts: int = 2) -> ExtractionOutcome:
-    rendered = render(artifact, prompt_variables(mail))
+                        label: str = "production", arm: str = "stable", max_attempts: int = 2,
+                        max_body_chars: int = 20_000) -> ExtractionOutcome:
+    rendered = render(artifact, prompt_variables(mail, max_body_chars))
     messages: list[dict[str, str]] = list(rendered.messages)
     schema = artifact.output_schema.schema_
     spec = artifact.model

@@ -9,3 +9,5 @@ class RuntimeSettings(BaseSettings):
     summary_chars: int = 280
     # attempts at one schema-valid extraction before the mail is dead-lettered with the model's last problem
     extraction_attempts: int = 2
+    # mail text beyond this is not sent to the model (contexts are finite; the newest message comes first)
+    max_body_chars: int = 20_000

@@ -22,3 +22,13 @@ def test_mail_text_cannot_close_the_block_or_forge_the_datamark() -> None:
 def test_raw_or_half_marked_text_is_not_taken_for_spotlighted() -> None:
     assert not is_spotlighted("Please refund order AC-558213.")
     assert not is_spotlighted(f"{BEGIN}\nplain spaces here\n{END}")
+
+
+def test_truncation_keeps_the_block_spotlighted_and_says_what_was_dropped() -> None:
+    from shared.spotlight import truncate
+
+    block = spotlight("word " * 1000)
+    short, dropped = truncate(block, 100)
+    assert is_spotlighted(short) and dropped == len(unmark(block)) - 100
+    assert unmark(short).endswith(f"[ {dropped} more characters not shown]")
+    assert truncate(block, 10_000) == (block, 0)
