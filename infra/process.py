@@ -29,7 +29,17 @@ def read_pid(pid_file: Path) -> int | None:
         return None
     except PermissionError:
         return pid
+    if _is_zombie(pid):
+        return None  # exited, not yet reaped by its parent: not running
     return pid
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2 :].startswith("Z")
 
 
 def log_tail(log_file: Path, lines: int = 25) -> str:

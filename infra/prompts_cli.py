@@ -73,6 +73,22 @@ class RegistryApi:
         return response.json()
 
 
+def fetch_artifact(name: str, *, version: str | None = None, label: str | None = None) -> Any:
+    """A verified artifact from the registry, by version or by label (read as the local viewer, or the token in
+    MAILSPINE_REGISTRY_TOKEN). Raises UserError with the registry's own message when it cannot."""
+    from shared.errors import UserError
+
+    try:
+        api = RegistryApi(argparse.Namespace(url=None, principal=None), writes=False)
+        if version is None:
+            version = api.call("GET", f"/prompts/{name}/resolve?label={label or 'production'}")["version"]
+        record = api.call("GET", f"/prompts/{name}/versions/{version}")
+        return parse_artifact(record["artifact"], f"{name}@{version} from the registry").verify()
+    except (CommandFailed, ArtifactError) as error:
+        where = f"{name}@{version}" if version else f"{name} ({label})"
+        raise UserError(f"cannot fetch {where} from the prompt registry: {error}") from None
+
+
 def _split_ref(ref: str) -> tuple[str, str | None]:
     name, _, version = ref.partition("@")
     return name, version or None

@@ -31,3 +31,6 @@ def setup_logging(service_name: str, level: int = logging.INFO) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     # SASL/PLAIN without TLS is the documented local setup (loopback only); aiokafka warns on every connect
     logging.getLogger("aiokafka.conn").setLevel(logging.ERROR)
+    # one INFO line per HTTP request (the prompt client's health probe every second, each model call) drowns the
+    # log; the spans carry those calls
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -18,9 +18,14 @@ logger = logging.getLogger("mailspine.runtime.prompts")
 
 
 def _log_registry_change(prompts: PromptClient):  # noqa: ANN202 - the follower's on_change callback
+    last_logged: dict[str, tuple[str | None, str]] = {}
+
     async def log_change(name: str) -> None:
         labels = prompts.follower.state.get(name).labels
         canary = f"{labels.canary}@{labels.canary_percent:g}%" if labels.canary else "none"
+        if last_logged.get(name) == (labels.production, canary):
+            return
+        last_logged[name] = (labels.production, canary)
         # the epoch lets a benchmark measure how long a registry change took to reach this process
         logger.info("registry change applied: prompt=%s production=%s canary=%s at=%.3f", name, labels.production,
                     canary, time.time())
