@@ -1,15 +1,17 @@
 """How long a promotion or rollback takes to reach a client in another process.
 
-    python -m benchmarks.rollback_delay [--changes 20]
+    python -m benchmarks.rollback_delay [--changes 20] [--observer client|runtime]
 
 Starts a private registry (own port and prompt, real Kafka and Redis; `mailspine up --no-services` first) and a
 separate process following it with a PromptClient (benchmarks/prompt_watch.py). Then alternates rollbacks and
 promotions of production, and for each measures the time from the API call returning to the client process
 noticing the new version (wall clock on one machine; the client polls its cache every 5 ms). A change the
-client saw before the API call returned counts as 0 s. Prints p50, p95 and max; the target is at most 1 s.
+client saw before the API call returned counts as 0 s. With `--observer runtime` the observer is the running
+runtime service itself (`mailspine up`), read from the line it logs for every registry change it applies. Prints p50, p95 and max; the target is at most 1 s.
 """
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
@@ -35,22 +37,63 @@ def _gate_fixture(candidate_hash: str, baseline_hash: str, prompt: str) -> EvalR
                          baseline_metrics=None, comparisons=[], verdict="pass", reasons=[])
 
 
+class RuntimeLogWatcher:
+    """The running runtime process (started by `mailspine up`) as the observer: it logs every registry change it
+    applies, with the wall-clock time (`registry change applied: prompt=P production=V ... at=EPOCH`)."""
+
+    def __init__(self, prompt: str) -> None:
+        from shared.settings import PathSettings
+
+        self.log = PathSettings().home / "log" / "service-runtime.log"
+        if not self.log.exists():
+            raise SystemExit(f"{self.log} does not exist: start the runtime first (`mailspine up`)")
+        self.pattern = re.compile(rf"registry change applied: prompt={re.escape(prompt)} production=(\S+) "
+                                  r"canary=\S+ at=([\d.]+)")
+        self.handle = self.log.open(encoding="utf-8", errors="replace")
+        self.handle.seek(0, 2)  # only what the runtime logs from now on
+
+    def until(self, condition, timeout: float = 60.0) -> dict:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.handle.readline()
+            if not line:
+                time.sleep(0.002)
+                continue
+            found = self.pattern.search(line)
+            if found:
+                seen = {"version": found.group(1), "t": float(found.group(2))}
+                if condition(seen):
+                    return seen
+        raise TimeoutError(f"the runtime logged no matching registry change within {timeout:.0f}s")
+
+    def next_line(self, timeout: float = 60.0) -> dict:
+        return self.until(lambda _: True, timeout)
+
+    def stop(self) -> None:
+        self.handle.close()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def run(changes: int) -> list[tuple[float, float]]:
+def run(changes: int, observer: str = "client") -> list[tuple[float, float]]:
     with tempfile.TemporaryDirectory() as folder, private_registry(Path(folder), "bench") as registry:
         stable, candidate = derived_prompt(registry.prompt, "1.0.0"), derived_prompt(registry.prompt, "1.1.0", " v2")
         assert registry.call("POST", "/v1/prompts", "editor",
                              candidate.model_dump(mode="json", by_alias=True)).status_code == 201
         EvalRunStore(registry.eval_runs_dir).save(_gate_fixture(candidate.content_hash or "",
                                                                 stable.content_hash or "", registry.prompt))
-        watcher = PromptWatcher(registry)
         delays = []
+        if observer == "runtime":
+            watcher = RuntimeLogWatcher(registry.prompt)
+            current = "1.0.0"  # the private registry's bootstrap set production to its first version
+        else:
+            watcher = PromptWatcher(registry)
         try:
-            current = watcher.next_line()["version"]
+            if observer != "runtime":
+                current = watcher.next_line()["version"]
             for number in range(changes):
                 if current == "1.0.0":
                     path, body = "promote", {"version": "1.1.0", "label": "production", "reason": f"bench {number}"}
@@ -72,10 +115,13 @@ def run(changes: int) -> list[tuple[float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=20)
-    measured = run(parser.parse_args().changes)
+    parser.add_argument("--observer", choices=("client", "runtime"), default="client",
+                        help="client: a separate process with a PromptClient; runtime: the running runtime service")
+    args = parser.parse_args()
+    measured = run(args.changes, args.observer)
     after_response = [m[0] * 1000 for m in measured]
     after_request = [m[1] * 1000 for m in measured]
-    print(f"{len(measured)} promotions/rollbacks; when the client process saw the new version:")
+    print(f"{len(measured)} promotions/rollbacks; when the {args.observer} process saw the new version:")
     for title, ms in (("after the API response", after_response), ("after the API request was sent", after_request)):
         print(f"  {title:<32} p50 {statistics.median(ms):7.1f} ms   p95 {percentile(ms, 0.95):7.1f} ms   "
               f"max {max(ms):7.1f} ms")
