@@ -13,6 +13,11 @@ from shared.llm import LlmSettings, build_async_client
 from shared.prompts import PromptLibrary
 
 
+async def _one_run(settings, artifact, mails, concurrency):  # noqa: ANN001, ANN202
+    async with build_async_client(settings) as client:
+        return await evaluate_candidate(client, artifact, None, mails, "all", concurrency)
+
+
 def main() -> None:
     from infra.stack import ensure_model_endpoint
 
@@ -26,9 +31,8 @@ def main() -> None:
     for concurrency in (1, 8):
         walls = []
         for _ in range(3):
-            client = build_async_client(settings)
             started = time.perf_counter()
-            outcome = asyncio.run(evaluate_candidate(client, artifact, None, mails, "all", concurrency))
+            outcome = asyncio.run(_one_run(settings, artifact, mails, concurrency))
             walls.append(time.perf_counter() - started)
         metrics = outcome.record.metrics
         print(f"concurrency {concurrency}: model calls for {len(mails)} mails, median of 3 runs "
