@@ -6,6 +6,10 @@ COPY pyproject.toml uv.lock README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY infra ./infra
+# the gateway's policy and guardrail corpus, the prompt artifacts the registry bootstraps from, the golden dataset
+COPY config ./config
+COPY prompts ./prompts
+COPY data ./data
 RUN uv sync --frozen --no-dev && useradd --system mailspine
 ENV PATH="/app/.venv/bin:$PATH"
 USER mailspine
