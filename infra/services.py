@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 
 from infra.kafka_acls import ADMIN
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
+from services.console.settings import ConsoleSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
@@ -31,6 +32,8 @@ SERVICES = (
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # the prompt console: a web page over the registry's API, ready when its health check answers
+    ServiceSpec("console", "services.console", None, health_url=f"{ConsoleSettings().url}/healthz"),
 )
 
 

@@ -18,8 +18,10 @@ from infra.servers.weaviate import WeaviateServer
 from infra.services import service_status, start_services, stop_services
 from infra.topic_reader import read_records
 from infra.topics import ensure_topics
+from services.console.settings import ConsoleSettings
 from services.gateway.guardrails.classifier import load_or_train
 from services.gateway.settings import GatewaySettings
+from services.registry.settings import RegistrySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
 from shared.llm import LlmSettings, ReferenceModelSettings
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
@@ -121,6 +123,8 @@ def replay_sample_inbox(inbox: Path = SAMPLE_INBOX, timeout: float = 60.0) -> No
 def print_where_to_look() -> None:
     paths, tracing = PathSettings(), TracingSettings()
     print("Where to look", flush=True)
+    print(f"  console   {ConsoleSettings().url}  (prompt console: sign in with a token from "
+          f"{RegistrySettings().tokens_file})")
     print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
     print(f"  kafka     {KafkaSettings().bootstrap_servers} (SASL/PLAIN; passwords in {paths.secrets_dir / 'kafka'})")
     print(f"  redis     {RedisSettings().url}")

@@ -30,8 +30,8 @@ def infrastructure() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def running_services(infrastructure: None) -> Iterator[None]:
-    """The registry, gateway, runtime and CRM-writer processes, each its own OS process, consumers joined
-    (the registry: its API answering on 127.0.0.1:8070)."""
+    """The registry, gateway, runtime, CRM-writer and console processes (infra.services.SERVICES), each its own
+    OS process, consumers joined (the registry and the console: their HTTP health checks answering)."""
     from infra.services import start_services, stop_services
     from infra.stack import prepare_models
 
