@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mailspine.console.eval")
 JobState = Literal["queued", "preparing", "running", "done", "failed"]
 SPLIT = "all"  # the gate needs the whole golden dataset
+KEEP_FINISHED = 20  # an outcome holds every mail's run; older ones are still on record in the run store
 
 
 @dataclass
@@ -85,6 +86,9 @@ class EvalJobs:
                       candidate_hash=candidate.content_hash or "", started_by=started_by,
                       baseline_version=baseline.version if baseline else None,
                       baseline_hash=baseline.content_hash if baseline else None)
+        finished = [j for j in self._jobs if not j.active]
+        for old in finished[:max(0, len(finished) - KEEP_FINISHED + 1)]:
+            self._jobs.remove(old)
         self._jobs.append(job)
         task = asyncio.create_task(self._run(job, candidate, baseline), name=f"eval {candidate.ref}")
         self._tasks.add(task)
