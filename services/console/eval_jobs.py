@@ -61,8 +61,7 @@ def default_model_client() -> openai.AsyncOpenAI:
     from shared.llm import LlmSettings, build_async_client
 
     # LlmSettings.load() picks a real endpoint from OPENAI_* or else the local reference model server
-    load = getattr(LlmSettings, "load", None)
-    return build_async_client(load() if load else LlmSettings())
+    return build_async_client(LlmSettings.load())
 
 
 class EvalJobs:
