@@ -19,8 +19,11 @@ def _split_ref(ref: str) -> tuple[str, str | None]:
 
 def candidate_artifact(library: PromptLibrary, ref: str | None) -> PromptArtifact:
     name, version = _split_ref(ref or DEFAULT_PROMPT)
-    if version is None:
-        return library.latest(name)
+    return library.latest(name) if version is None else version_artifact(library, name, version)
+
+
+def version_artifact(library: PromptLibrary, name: str, version: str) -> PromptArtifact:
+    """From prompts/ when the file is there, else from the registry (a draft saved in the console)."""
     try:
         return library.get(name, version)
     except ArtifactError:
@@ -31,10 +34,7 @@ def baseline_artifact(library: PromptLibrary, name: str, spec: str) -> PromptArt
     if spec == "none":
         return None
     if SEMVER.match(spec):
-        try:
-            return library.get(name, spec)
-        except ArtifactError:
-            return registry_artifact(name, version=spec)
+        return version_artifact(library, name, spec)
     if spec == "main":
         from infra.offline_eval.gate import artifacts_on, base_ref
 

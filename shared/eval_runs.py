@@ -1,4 +1,4 @@
-"""Where eval run records live: one JSON file per run under `<home>/var/eval-runs/<prompt>/`.
+"""Where eval run records live: one JSON file per run under `<MAILSPINE_HOME>/eval-runs/<prompt>/`.
 
 The `mailspine eval` command writes them; the registry's promotion gate and the console read them.
 """
@@ -9,11 +9,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shared.contracts.eval_run import EvalRunRecord
+from shared.settings import PathSettings
 
 
 def eval_runs_root() -> Path:
-    default = Path(__file__).resolve().parents[1] / "var" / "eval-runs"
-    return Path(os.environ.get("MAILSPINE_EVAL_RUNS_DIR", default))
+    return Path(os.environ.get("MAILSPINE_EVAL_RUNS_DIR", PathSettings().home / "eval-runs"))
 
 
 class EvalRunStore:

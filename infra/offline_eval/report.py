@@ -1,7 +1,6 @@
 """The comparison table `mailspine eval` prints, and the per-split table for notes and reviews."""
 
 from infra.offline_eval.api import GUARD_BY_NAME, EvalOutcome
-from infra.offline_eval.scoring import FIELDS
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -36,18 +35,14 @@ def split_table(outcome: EvalOutcome) -> list[str]:
     """Every metric, baseline and candidate side by side, per split (dev is what rules were tuned on)."""
     splits = [s for s in ("dev", "heldout", "all") if s in outcome.by_split]
     header = f"{'metric':<28}" + "".join(f"{f'{s} base':>14}{f'{s} cand':>14}" for s in splits)
-    names = [*GUARD_BY_NAME, *(f"{f}.{m}" for f in FIELDS for m in ("precision", "recall", "f1")),
-             "high_stakes_precision", "requested_action_token_f1", "input_tokens_per_mail", "output_tokens_per_mail",
-             "latency_ms_p50", "latency_ms_p95", "cost_usd_per_1000_mails"]
     lines = [header]
-    for name in names:
+    for name in outcome.by_split["all"][1]:  # every metric the summary holds, in its order
         cells = ""
         for s in splits:
             base, cand = outcome.by_split[s]
             digits = 1 if ("tokens" in name or "latency" in name) else 3
             cells += f"{_num(base.get(name) if base else None, digits):>14}{_num(cand.get(name), digits):>14}"
-        if any(name in outcome.by_split[s][1] for s in splits):
-            lines.append(f"{name:<28}{cells}")
+        lines.append(f"{name:<28}{cells}")
     counts = "  ".join(f"{s}: {sum(1 for run in outcome.candidate_runs if s == 'all' or run.prepared.row.split == s)}"
                        for s in splits)
     return [*lines, f"mails per split: {counts}"]

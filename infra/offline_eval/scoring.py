@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from infra.offline_eval.runner import MailRun
+from shared.contracts.golden import GoldenMail
 from shared.pii_vault import PLACEHOLDER
 
 SCALAR_FIELDS = ("customer_name", "company")
@@ -120,7 +121,7 @@ def score(run: MailRun) -> MailScore:
     )
 
 
-def _gold_values(row, name: str) -> set[str]:  # noqa: ANN001 - a GoldenMail
+def _gold_values(row: GoldenMail, name: str) -> set[str]:
     labels = row.labels
     if name == "amounts":
         return {f"{a.value} {a.currency}" for a in labels.amounts}

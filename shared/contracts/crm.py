@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.extraction import Extraction
+from shared.contracts.golden import CrmActionLabel
 
 
 def crm_idempotency_key(mail_id: str, action: str) -> str:
@@ -14,16 +15,9 @@ def crm_idempotency_key(mail_id: str, action: str) -> str:
     return hashlib.sha256(f"{mail_id}\x00{action}".encode()).hexdigest()[:32]
 
 
-class CrmAction(StrEnum):
-    """What the agent may do in the CRM: the golden dataset's actions, minus "none" (which writes nothing)."""
-
-    LOG_INTERACTION = "log_interaction"
-    CREATE_REFUND_CASE = "create_refund_case"
-    UPDATE_ADDRESS = "update_address"
-    CREATE_LEAD = "create_lead"
-    ESCALATE_LEGAL = "escalate_legal"
-    CANCEL_CONTRACT = "cancel_contract"
-    FLAG_INVOICE_DISPUTE = "flag_invoice_dispute"
+# What the agent may do in the CRM: the label vocabulary's actions, minus "none" (which writes nothing)
+CrmAction = StrEnum("CrmAction", [(label.name, label.value) for label in CrmActionLabel
+                                  if label is not CrmActionLabel.NONE], module=__name__)
 
 
 class CrmWriteRequest(BaseModel):
