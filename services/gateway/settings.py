@@ -16,6 +16,8 @@ class GatewaySettings(BaseSettings):
     max_mime_depth: int = 10
     quarantine_copy_limit_bytes: int = 1024 * 1024
     policy_file: Path = REPO_ROOT / "config" / "gateway-policy.yaml"
+    # which mails the online evaluator scores (the gateway decides; see shared/eval_sampling.py)
+    sampling_policy: Path = REPO_ROOT / "config" / "eval-sampling.yaml"
     source_keys_dir: Path = Field(default_factory=lambda: PathSettings().secrets_dir / "sources")
     signature_skew_seconds: int = 300
     # a Message-ID stays in the seen-set well past the signature window, so a replay is always caught

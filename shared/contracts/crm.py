@@ -64,3 +64,18 @@ class ToolResult(BaseModel):
 
 class ToolResultMessage(Envelope[ToolResult]):
     pass
+
+
+class CrmAck(BaseModel):
+    """Value of crm.acks.v1: the CRM's answer to one write. A rejection is an implicit evaluation signal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    idempotency_key: str
+    action: CrmAction
+    accepted: bool
+    reason: str | None = Field(default=None, max_length=2000, description="why the CRM refused the write")
+
+
+class CrmAckMessage(Envelope[CrmAck]):
+    pass
