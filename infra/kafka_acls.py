@@ -13,12 +13,15 @@ from aiokafka.protocol.admin import CreateAclsRequest
 from shared.contracts.topics import (
     AGENT_RUNS,
     AUDIT_LOG,
+    CRM_ACKS,
     CRM_WRITES,
+    EVAL_SCORES,
     MAIL_ACCEPTED,
     MAIL_INBOUND,
     MAIL_QUARANTINE,
     REGISTRY_EVENTS,
     REGISTRY_PROMPTS,
+    REVIEW_DECISIONS,
     REVIEW_REQUESTS,
     dead_letter_topic,
     tool_requests,
@@ -29,6 +32,8 @@ from shared.settings import KafkaSettings
 
 ADMIN = "admin"  # the operator: creates topics and ACLs (a super user)
 MAIL_SOURCE = "mail-source"  # mail servers, and `mailspine send`
+CRM = "crm"  # the CRM's connector: takes the writes, answers each with an accept or a reject
+REVIEW_DASHBOARD = "review-dashboard"  # where reviewers approve, edit or reject proposed actions
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,14 @@ ACCESS = (
            writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, AGENT_RUNS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
+    Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS,)),
+    Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
+    # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
+    # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log
+    Access("evaluator", reads=(AGENT_RUNS, CRM_ACKS, REVIEW_DECISIONS, EVAL_SCORES, REGISTRY_PROMPTS, REGISTRY_EVENTS),
+           groups=("evaluator", "evaluator-signals", "evaluator-scores"),
+           writes=(EVAL_SCORES, AUDIT_LOG, *(dead_letter_topic(t) for t in (AGENT_RUNS, CRM_ACKS, REVIEW_DECISIONS,
+                                                                             EVAL_SCORES)))),
     # the prompt registry is the only writer of its topics; it rebuilds its view by reading them back
     Access("registry", reads=(REGISTRY_PROMPTS, REGISTRY_EVENTS),
            writes=(REGISTRY_PROMPTS, REGISTRY_EVENTS, AUDIT_LOG)),

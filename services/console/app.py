@@ -15,7 +15,7 @@ from services.console.routes import prompts, releases, sign_in
 from services.console.session import CsrfRefused, SessionMiddleware, session_key, session_of
 from services.console.settings import ConsoleSettings
 from services.console.web import NotSignedIn, render
-from services.registry.access import TokenTable
+from shared.bearer_tokens import TokenTable
 from shared.prompts.artifact import ArtifactError
 from shared.trace_logging import setup_logging
 

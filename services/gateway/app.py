@@ -15,6 +15,7 @@ from shared.broker import build_broker
 from shared.pii_vault import PiiVault
 from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings
+from shared.eval_sampling import load_policy
 
 
 def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
@@ -27,6 +28,7 @@ def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
         vault=PiiVault(redis, PiiVaultSettings.load().key(), settings.pii_vault_ttl_seconds),
         classifier=load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file,
                                  settings.model_cache_dir),
+        sampling=load_policy(settings.sampling_policy),
     )
 
 

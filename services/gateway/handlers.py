@@ -5,6 +5,7 @@ import logging
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.opentelemetry import CurrentBaggage
 from opentelemetry import trace
 
 from services.gateway.pipeline import Evidence, GatewayDeps, admit
@@ -13,6 +14,7 @@ from shared.audit import AuditChain
 from shared.broker import durable_subscriber
 from shared.contracts.topics import AUDIT_LOG, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE
 from shared.errors import QuarantineMail
+from shared.eval_sampling import BAGGAGE_KEY
 from shared.tracing import attributes
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
 
     # the gateway decodes nothing before it has checked the size, so it takes the raw bytes
     @durable_subscriber(broker, MAIL_INBOUND, group_id=deps.settings.consumer_group, decoder=_raw_bytes)
-    async def on_inbound_mail(raw: bytes, message: KafkaMessage) -> None:
+    async def on_inbound_mail(raw: bytes, message: KafkaMessage, baggage: CurrentBaggage) -> None:
         span = trace.get_current_span()
         headers = {k: str(v) for k, v in message.headers.items()}
         record = message.raw_message
@@ -64,6 +66,10 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
             )
             return
         _record_evidence(span, evidence)
+        # decided once, here; the baggage rides on everything published from now on, through every service
+        sampling = deps.sampling.decide(accepted.mail_id, accepted.tenant)
+        baggage.set(BAGGAGE_KEY, sampling.to_baggage())
+        span.set_attribute(attributes.EVAL_SAMPLED, sampling.to_baggage())
         verdict = "accepted_for_review" if accepted.payload.requires_human_review else "accepted"
         span.set_attribute(attributes.OUTCOME, verdict)
         logger.info("%s mail %s", verdict, accepted.mail_id)

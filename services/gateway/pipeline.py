@@ -36,6 +36,7 @@ from shared.contracts.mail import (
     mail_id_for,
 )
 from shared.errors import QuarantineMail
+from shared.eval_sampling import SamplingPolicy
 
 
 @dataclass
@@ -47,6 +48,7 @@ class GatewayDeps:
     redactor: PiiRedactor
     vault: PiiVault
     classifier: InjectionClassifier
+    sampling: SamplingPolicy
 
     def content_inspector(self) -> "ContentInspector":
         return ContentInspector(self.settings, self.redactor, self.classifier)

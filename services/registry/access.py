@@ -6,20 +6,21 @@ when it changes, so adding a user needs no restart:
     mailspine prompts add-user NAME --role editor     # prints the new token once
 
 Roles: ``reader`` (read and resolve; every authenticated principal may), ``editor`` (publish new versions of
-any prompt), ``release_manager`` (publish, promote and roll back any prompt). A prompt's owner (the ``owner``
+any prompt), ``release_manager`` (publish, promote and roll back any prompt), ``canary_guard`` (roll back a
+canary and nothing else: the online evaluator's role). A prompt's owner (the ``owner``
 of its newest version) may publish, promote and roll back that prompt.
 """
 
-import hmac
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
-Role = Literal["reader", "editor", "release_manager"]
-ROLES: tuple[Role, ...] = ("reader", "editor", "release_manager")
+from shared.bearer_tokens import Principal, write_tokens
+
+Role = Literal["reader", "editor", "release_manager", "canary_guard"]
+ROLES: tuple[Role, ...] = ("reader", "editor", "release_manager", "canary_guard")
 
 # the local-development users: the owner of extract-email, a release manager, a reader and an editor
 LOCAL_USERS: dict[str, list[Role]] = {
@@ -27,11 +28,13 @@ LOCAL_USERS: dict[str, list[Role]] = {
     "rel.manager": ["release_manager"],
     "viewer": ["reader"],
     "editor": ["editor"],
+    # the online evaluator: rolls back a canary that is significantly worse than production
+    "evaluator": ["reader", "canary_guard"],
 }
 
 HEADER = """\
 # Prompt-registry API bearer tokens (local development). One entry per token:
-#   TOKEN: {principal: NAME, roles: [reader | editor | release_manager]}
+#   TOKEN: {principal: NAME, roles: [reader | editor | release_manager | canary_guard]}
 # Add a user with `mailspine prompts add-user NAME --role ROLE`, or add an entry here (the registry rereads
 # this file when it changes). A prompt's owner may promote and roll back that prompt without a role.
 """
@@ -39,62 +42,6 @@ HEADER = """\
 
 class AccessDenied(Exception):
     """Authenticated, but not allowed: the message names the rule and who is allowed (HTTP 403)."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    roles: frozenset[str]
-
-    def has(self, role: Role) -> bool:
-        return role in self.roles
-
-
-class TokenTable:
-    """The tokens file, reloaded when its modification time changes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._loaded_mtime: float | None = None
-        self._tokens: dict[str, Principal] = {}
-
-    def authenticate(self, token: str) -> Principal | None:
-        self._reload_if_changed()
-        for known, principal in self._tokens.items():
-            if hmac.compare_digest(known.encode(), token.encode()):
-                return principal
-        return None
-
-    def token_of(self, principal: str) -> str | None:
-        self._reload_if_changed()
-        return next((token for token, p in self._tokens.items() if p.name == principal), None)
-
-    def _reload_if_changed(self) -> None:
-        try:
-            mtime = self.path.stat().st_mtime
-        except FileNotFoundError:
-            self._tokens, self._loaded_mtime = {}, None
-            return
-        if mtime != self._loaded_mtime:
-            self._tokens = read_tokens(self.path)
-            self._loaded_mtime = mtime
-
-
-def read_tokens(path: Path) -> dict[str, Principal]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = data.get("tokens") or {}
-    return {str(token): Principal(str(entry["principal"]), frozenset(entry.get("roles") or ()))
-            for token, entry in entries.items()}
-
-
-def _write_tokens(path: Path, entries: dict[str, dict[str, object]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
-    temporary = path.with_suffix(".tmp")
-    temporary.touch(mode=0o600)
-    temporary.chmod(0o600)
-    temporary.write_text(HEADER + yaml.safe_dump({"tokens": entries}, sort_keys=False), encoding="utf-8")
-    temporary.replace(path)
 
 
 def add_user(path: Path, principal: str, roles: list[Role]) -> str:
@@ -107,17 +54,23 @@ def add_user(path: Path, principal: str, roles: list[Role]) -> str:
         entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tokens") or {}
     token = "msr_" + secrets.token_urlsafe(32)
     entries[token] = {"principal": principal, "roles": list(roles)}
-    _write_tokens(path, entries)
+    write_tokens(path, entries, HEADER)
     return token
 
 
 def ensure_local_tokens(path: Path) -> bool:
-    """Create the tokens file with the local-development users unless it exists. Returns whether it did."""
+    """Give every local-development user a token unless it has one (a file from an older release gains the
+    users added since). Returns whether it wrote the file."""
+    entries: dict[str, dict[str, object]] = {}
     if path.exists():
+        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tokens") or {}
+    present = {str(entry.get("principal")) for entry in entries.values()}
+    missing = {name: roles for name, roles in LOCAL_USERS.items() if name not in present}
+    if not missing:
         return False
-    entries = {"msr_" + secrets.token_urlsafe(32): {"principal": name, "roles": list(roles)}
-               for name, roles in LOCAL_USERS.items()}
-    _write_tokens(path, entries)
+    entries.update({"msr_" + secrets.token_urlsafe(32): {"principal": name, "roles": list(roles)}
+                    for name, roles in missing.items()})
+    write_tokens(path, entries, HEADER)
     return True
 
 
@@ -135,8 +88,12 @@ def authorize_publish(principal: Principal, prompt: str, current_owner: str | No
                            f"{new_owner}: only the owner or a release manager may")
 
 
-def authorize_release(principal: Principal, prompt: str, owner: str | None, action: str) -> None:
-    """Promote and roll back: only the prompt's owner or a release manager."""
+def authorize_release(principal: Principal, prompt: str, owner: str | None, action: str,
+                      label: str | None = None) -> None:
+    """Promote and roll back: only the prompt's owner or a release manager; a canary guard may roll back a
+    canary (taking a canary away only ever returns traffic to the production version)."""
+    if action == "roll back" and label == "canary" and principal.has("canary_guard"):
+        return
     if principal.name != owner and not principal.has("release_manager"):
         raise AccessDenied(f"{principal.name} may not {action} {prompt}: only its owner ({owner}) or a release "
                            "manager may")

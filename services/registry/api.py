@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from services.registry.access import AccessDenied, Principal, TokenTable
+from services.registry.access import AccessDenied
+from shared.bearer_tokens import Principal, TokenTable
 from services.registry.changes import ChangeRefused
 from services.registry.gate import GateRefused, require_passing_eval
 from services.registry.service import RegistryService

@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.registry import api
-from services.registry.access import TokenTable, ensure_local_tokens
+from services.registry.access import ensure_local_tokens
+from shared.bearer_tokens import TokenTable
 from services.registry.changes import BOOTSTRAP_ACTOR
 from services.registry.service import RegistryService
 from services.registry.settings import RegistrySettings

@@ -78,7 +78,7 @@ class RegistryService:
             span.set_attribute(attributes.PROMPT_LABEL, label)
             async with self._lock:
                 state = self.follower.state
-                authorize_release(principal, name, state.get(name).owner(), "roll back")
+                authorize_release(principal, name, state.get(name).owner(), "roll back", label)
                 event = plan_rollback(state, name=name, label=label, actor=principal.name, reason=reason)
                 await self._append(event)
                 return event

@@ -12,7 +12,7 @@ import openai
 from opentelemetry import trace
 
 from services.runtime.decision import Decision, Route, decide
-from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, extract_facts
+from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, InvalidModelOutput, extract_facts
 from shared.contracts.agent_run import PromptUse
 from shared.contracts.crm import CrmAction, CrmWriteRequest, CrmWriteRequestMessage
 from shared.contracts.mail import AcceptedMail
@@ -45,6 +45,14 @@ class AgentResult:
     review: ReviewRequestMessage | None
 
 
+class AgentRunFailed(DeadLetter):
+    """No valid extraction: the mail is dead-lettered, and its run summary still says which prompt failed how."""
+
+    def __init__(self, cause: InvalidModelOutput, prompt: PromptUse) -> None:
+        super().__init__(str(cause))
+        self.cause, self.prompt = cause, prompt
+
+
 def tool_call_id(mail_id: str, action: str) -> str:
     """Deterministic, so a redelivered mail asks for the same call and the tool can recognise it."""
     return "call-" + hashlib.sha256(f"{mail_id}\x00{action}".encode()).hexdigest()[:20]
@@ -67,8 +75,11 @@ async def run_agent(mail: AcceptedMail, deps: AgentDeps) -> AgentResult:
     span.set_attributes({attributes.PROMPT_NAME: prompt.name, attributes.PROMPT_VERSION: prompt.version,
                          attributes.PROMPT_LABEL: prompt.label, attributes.PROMPT_ARM: prompt.arm,
                          attributes.PROMPT_STALE: prompt.stale})
-    outcome = await extract_facts(deps.llm, resolved.artifact, mail.payload, label=prompt.label, arm=prompt.arm,
-                                  max_attempts=deps.max_attempts, max_body_chars=deps.max_body_chars)
+    try:
+        outcome = await extract_facts(deps.llm, resolved.artifact, mail.payload, label=prompt.label, arm=prompt.arm,
+                                      max_attempts=deps.max_attempts, max_body_chars=deps.max_body_chars)
+    except InvalidModelOutput as invalid:
+        raise AgentRunFailed(invalid, prompt) from invalid
     decision = decide(mail.payload, outcome.extraction)
     span.set_attributes({"mailspine.agent.intent": str(outcome.extraction.intent),
                          "mailspine.agent.crm_action": str(decision.action),

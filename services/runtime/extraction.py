@@ -31,12 +31,18 @@ EXTRACT_PROMPT = "extract-email"
 class InvalidModelOutput(DeadLetter):
     """The model's reply never matched the output schema within the allowed attempts."""
 
+    def __init__(self, message: str, *, model: str, reply: str | None, attempts: int) -> None:
+        super().__init__(message)
+        # what the run summary reports about a failed run: the evaluator counts it as schema-invalid
+        self.model, self.reply, self.attempts = model, reply, attempts
+
 
 @dataclass(frozen=True)
 class ExtractionOutcome:
     extraction: Extraction
     model: str
     attempts: int
+    reply: str | None  # the model's reply, verbatim, for the online evaluator's checks
     input_tokens: int
     output_tokens: int
     latency_ms: float
@@ -124,8 +130,9 @@ async def extract_facts(client: openai.AsyncOpenAI, artifact: PromptArtifact, ma
                 last_problem = problem
                 continue
             span.set_attribute(attributes.OUTCOME, "ok")
-            return ExtractionOutcome(extraction=extraction, model=response.model, attempts=attempt,
+            return ExtractionOutcome(extraction=extraction, model=response.model, attempts=attempt, reply=content,
                                      input_tokens=input_tokens, output_tokens=output_tokens,
                                      latency_ms=round((time.perf_counter() - started) * 1000, 2))
     raise InvalidModelOutput(f"{artifact.ref} on {spec.name}: no valid reply in {max_attempts} attempts; "
-                             f"last problem: {last_problem}")
+                             f"last problem: {last_problem}", model=response.model, reply=content,
+                             attempts=max_attempts)

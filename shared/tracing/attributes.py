@@ -6,6 +6,7 @@ SOURCE_ID = "mailspine.source.id"
 IDEMPOTENCY_KEY = "mailspine.idempotency_key"
 OUTCOME = "mailspine.outcome"
 QUARANTINE_REASON = "mailspine.quarantine.reason"
+EVAL_SAMPLED = "mailspine.eval.sampled"
 TOOL_NAME = "gen_ai.tool.name"
 TOOL_CALL_ID = "gen_ai.tool.call.id"
 

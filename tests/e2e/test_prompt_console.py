@@ -15,7 +15,7 @@ from infra.browser import ensure_chromium
 from infra.offline_eval.metrics import GUARDS
 from services.console.drafts import next_version
 from services.console.settings import ConsoleSettings
-from services.registry.access import TokenTable
+from shared.bearer_tokens import TokenTable
 from services.registry.settings import RegistrySettings
 
 pytestmark = pytest.mark.usefixtures("running_services")

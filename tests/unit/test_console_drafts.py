@@ -8,7 +8,7 @@ import pytest
 from services.console.drafts import build_draft, next_version
 from services.console.eval_view import comparison_rows, split_rows
 from services.console.web import User
-from services.registry.access import Principal
+from shared.bearer_tokens import Principal
 from shared.contracts.eval_run import EvalRunRecord, MetricComparison
 from shared.prompts import ArtifactError, PromptLibrary
 from shared.settings import REPO_ROOT

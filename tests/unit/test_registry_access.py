@@ -4,19 +4,36 @@ from pathlib import Path
 import pytest
 
 from services.registry.access import (
+    LOCAL_USERS,
     AccessDenied,
-    Principal,
-    TokenTable,
     add_user,
     authorize_publish,
     authorize_release,
     ensure_local_tokens,
 )
+from shared.bearer_tokens import Principal, TokenTable, read_tokens
 
 OWNER = Principal("ana.kovacs", frozenset({"reader"}))
 RELEASE = Principal("rel.manager", frozenset({"release_manager"}))
 EDITOR = Principal("editor", frozenset({"editor"}))
 VIEWER = Principal("viewer", frozenset({"reader"}))
+GUARD = Principal("evaluator", frozenset({"reader", "canary_guard"}))
+
+
+def test_a_canary_guard_may_roll_back_a_canary_and_nothing_else() -> None:
+    authorize_release(GUARD, "extract-email", "ana.kovacs", "roll back", "canary")
+    for action, label in (("roll back", "production"), ("promote", "canary"), ("promote", "production")):
+        with pytest.raises(AccessDenied):
+            authorize_release(GUARD, "extract-email", "ana.kovacs", action, label)
+
+
+def test_a_tokens_file_from_an_older_release_gains_the_missing_local_users(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.yaml"
+    add_user(path, "ana.kovacs", ["reader"])
+    assert ensure_local_tokens(path)
+    principals = {p.name for p in read_tokens(path).values()}
+    assert principals == set(LOCAL_USERS)
+    assert not ensure_local_tokens(path)
 
 
 def test_only_the_owner_or_a_release_manager_may_promote_or_roll_back() -> None:
