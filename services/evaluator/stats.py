@@ -140,7 +140,7 @@ def always_valid_comparison(control: Proportion, treatment: Proportion, alpha: f
     v = _pooled_variance(control, treatment)
     t2 = tau * tau
     log_lr = 0.5 * math.log(v / (v + t2)) + t2 * delta * delta / (2 * v * (v + t2))
-    statistic = math.exp(log_lr) if log_lr < 700 else math.inf
+    statistic = math.exp(min(log_lr, 700.0))  # capped so it stays a finite float (and valid JSON) on huge drops
     half = math.sqrt(2 * v * (v + t2) / t2 * (math.log(threshold) + 0.5 * math.log((v + t2) / v)))
     enough = min(control.n, treatment.n) >= min_samples
     worse = enough and delta < 0 and log_lr >= math.log(threshold)
