@@ -131,9 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
 
-    from infra import eval_cli, prompts_cli
+    from infra import eval_cli, golden_cli, prompts_cli, quality_cli
 
     eval_cli.register(commands)
+    golden_cli.register(commands)
+    quality_cli.register(commands)
     prompts_cli.register(commands)
     return parser
 

@@ -9,6 +9,7 @@ from infra.kafka_acls import KAFKA_PRINCIPALS
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
+from services.evaluator.access import ensure_feedback_tokens
 from services.registry.access import ensure_local_tokens
 from shared.settings import PathSettings
 
@@ -53,6 +54,9 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
     registry_tokens = paths.secrets_dir / "registry" / "tokens.yaml"
     if ensure_local_tokens(registry_tokens):  # the prompt registry's API users (see services/registry/access.py)
         created.append(registry_tokens)
+    feedback_tokens = paths.secrets_dir / "evaluator" / "tokens.yaml"
+    if ensure_feedback_tokens(feedback_tokens):  # who may send thumbs up or down (services/evaluator/access.py)
+        created.append(feedback_tokens)
     return created
 
 

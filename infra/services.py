@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 from infra.kafka_acls import ADMIN
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
 from services.console.settings import ConsoleSettings
+from services.evaluator.settings import EvaluatorSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
@@ -32,6 +33,8 @@ SERVICES = (
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
+    ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers
     ServiceSpec("console", "services.console", None, health_url=f"{ConsoleSettings().url}/healthz"),
 )

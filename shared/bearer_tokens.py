@@ -2,6 +2,7 @@
 new user needs no restart). The registry's API users and the evaluator's feedback users both live in one."""
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,19 @@ def write_tokens(path: Path, entries: dict[str, dict[str, object]], header: str)
     temporary.chmod(0o600)
     temporary.write_text(header + yaml.safe_dump({"tokens": entries}, sort_keys=False), encoding="utf-8")
     temporary.replace(path)
+
+
+def ensure_users(path: Path, users: dict[str, list[str]], header: str, token_prefix: str) -> bool:
+    """Give each of ``users`` (principal -> roles) a token unless it has one; a file from an older release gains
+    the users added since. Returns whether it wrote the file."""
+    entries: dict[str, dict[str, object]] = {}
+    if path.exists():
+        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tokens") or {}
+    present = {str(entry.get("principal")) for entry in entries.values()}
+    missing = {name: roles for name, roles in users.items() if name not in present}
+    if not missing:
+        return False
+    entries.update({token_prefix + secrets.token_urlsafe(32): {"principal": name, "roles": list(roles)}
+                    for name, roles in missing.items()})
+    write_tokens(path, entries, header)
+    return True

@@ -17,7 +17,7 @@ from typing import Literal
 
 import yaml
 
-from shared.bearer_tokens import Principal, write_tokens
+from shared.bearer_tokens import Principal, ensure_users, write_tokens
 
 Role = Literal["reader", "editor", "release_manager", "canary_guard"]
 ROLES: tuple[Role, ...] = ("reader", "editor", "release_manager", "canary_guard")
@@ -59,19 +59,8 @@ def add_user(path: Path, principal: str, roles: list[Role]) -> str:
 
 
 def ensure_local_tokens(path: Path) -> bool:
-    """Give every local-development user a token unless it has one (a file from an older release gains the
-    users added since). Returns whether it wrote the file."""
-    entries: dict[str, dict[str, object]] = {}
-    if path.exists():
-        entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tokens") or {}
-    present = {str(entry.get("principal")) for entry in entries.values()}
-    missing = {name: roles for name, roles in LOCAL_USERS.items() if name not in present}
-    if not missing:
-        return False
-    entries.update({"msr_" + secrets.token_urlsafe(32): {"principal": name, "roles": list(roles)}
-                    for name, roles in missing.items()})
-    write_tokens(path, entries, HEADER)
-    return True
+    """Give every local-development user a token unless it has one. Returns whether it wrote the file."""
+    return ensure_users(path, dict(LOCAL_USERS), HEADER, "msr_")
 
 
 def authorize_publish(principal: Principal, prompt: str, current_owner: str | None, new_owner: str) -> None:

@@ -46,7 +46,7 @@ def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> Kafka
 def durable_subscriber(
     broker: KafkaBroker,
     topic: str,
-    *,
+    *more_topics: str,
     group_id: str,
     kafka: KafkaSettings | None = None,
     **options: Any,
@@ -55,6 +55,7 @@ def durable_subscriber(
     kafka = kafka or KafkaSettings()
     return broker.subscriber(
         topic,
+        *more_topics,
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
