@@ -9,6 +9,7 @@ from shared.prompts import ArtifactError, PromptArtifact, PromptLibrary
 from shared.prompts.artifact import SEMVER
 
 DEFAULT_PROMPT = "extract-email"
+EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades
 LABELS = ("production", "canary", "staging")
 
 
@@ -56,7 +57,9 @@ def registry_artifact(name: str, version: str | None = None, label: str | None =
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from infra.offline_eval.api import prepare_dataset
+    from infra.offline_eval.judge_report import judge_table
     from infra.offline_eval.report import comparison_table
+    from services.evaluator.judge import is_judge_prompt
     from shared.eval_runs import EvalRunStore
     from infra.stack import ensure_model_endpoint
     from shared.llm import LlmSettings, build_async_client
@@ -67,12 +70,17 @@ def cmd_eval(args: argparse.Namespace) -> None:
         baseline = baseline_artifact(library, candidate.name, args.baseline)
     except ArtifactError as error:
         raise UserError(str(error)) from None
+    extractor = _extractor(library, args.extractor) if is_judge_prompt(candidate) else None
     settings = LlmSettings.load()
     ensure_model_endpoint(settings)
     print(f"preparing {args.split} golden mails through the gateway's content stages", file=sys.stderr)
     mails = prepare_dataset(args.split, args.limit)
-    outcome = asyncio.run(_evaluate(build_async_client(settings), candidate, baseline, mails, args))
-    print("\n".join(comparison_table(outcome)))
+    if extractor is not None:
+        outcome = asyncio.run(_judge(build_async_client(settings), candidate, baseline, extractor, mails, args))
+        print("\n".join(judge_table(outcome)))
+    else:
+        outcome = asyncio.run(_evaluate(build_async_client(settings), candidate, baseline, mails, args))
+        print("\n".join(comparison_table(outcome)))
     if args.limit is None:
         path = EvalRunStore().save(outcome.record)
         print(f"run record: {path}")
@@ -89,6 +97,25 @@ async def _evaluate(client, candidate, baseline, mails, args):  # noqa: ANN001, 
         return await evaluate_candidate(client, candidate, baseline, mails, args.split, args.concurrency)
 
 
+def _extractor(library: PromptLibrary, spec: str) -> PromptArtifact:
+    """The extraction prompt whose outputs a judge prompt is evaluated on."""
+    try:
+        extractor = baseline_artifact(library, EXTRACTION_PROMPT, spec)
+    except ArtifactError as error:
+        raise UserError(str(error)) from None
+    if extractor is None:
+        raise UserError(f"--extractor {spec!r} names no {EXTRACTION_PROMPT} version; a judge is evaluated on the "
+                        "extractions of one (give a label, a version or 'main')")
+    return extractor
+
+
+async def _judge(client, candidate, baseline, extractor, mails, args):  # noqa: ANN001, ANN202
+    from infra.offline_eval.judge_agreement import evaluate_judge
+
+    async with client:
+        return await evaluate_judge(client, candidate, baseline, extractor, mails, args.split, args.concurrency)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="offline gate: a prompt version against what is live; exit 1 if worse")
     evaluate.add_argument("--candidate", help=f"NAME@VERSION (default: the newest {DEFAULT_PROMPT} in prompts/)")
@@ -98,4 +125,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                           help="which golden mails (default all; the promotion gate reads runs on all)")
     evaluate.add_argument("--concurrency", type=int, default=8, help="model calls in flight")
     evaluate.add_argument("--limit", type=int, help="only the first N mails (a smoke run; no run record)")
+    evaluate.add_argument("--extractor", default="main",
+                          help=f"for a judge prompt: which {EXTRACTION_PROMPT} produces the extractions it grades, as "
+                               "--baseline takes it (default 'main': the newest version committed on main)")
     evaluate.set_defaults(run=cmd_eval)

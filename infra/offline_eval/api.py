@@ -12,7 +12,7 @@ from infra.offline_eval.golden_mail import PreparedMail, build_inspector, prepar
 from infra.offline_eval.metrics import GUARDS, compare, summarize
 from infra.offline_eval.runner import MailRun, run_prompt
 from infra.offline_eval.scoring import MailScore, score
-from shared.contracts.eval_run import EvalRunRecord
+from shared.contracts.eval_run import EvalRunRecord, MetricComparison
 from shared.golden import dataset_hash, load_golden
 from shared.prompts import PromptArtifact
 from shared.settings import REPO_ROOT
@@ -57,7 +57,8 @@ async def evaluate_candidate(client: openai.AsyncOpenAI, candidate: PromptArtifa
             baseline_scores = [score(run) for run in await run_prompt(client, baseline, mails, concurrency)]
     prices = price_per_million(candidate.model.name)
     comparisons = compare(baseline_scores, candidate_scores)
-    reasons = [_reason(c) for c in comparisons if c.significantly_worse or c.below_floor]
+    reasons = [failure_reason(c, GUARD_BY_NAME[c.metric].lower_is_better)
+               for c in comparisons if c.significantly_worse or c.below_floor]
     by_split = {}
     for part in ("all", "dev", "heldout"):
         chosen = [i for i, s in enumerate(candidate_scores) if part == "all" or s.split == part]
@@ -71,21 +72,22 @@ async def evaluate_candidate(client: openai.AsyncOpenAI, candidate: PromptArtifa
         prompt_name=candidate.name, candidate_version=candidate.version, candidate_hash=candidate.content_hash or "",
         baseline_version=baseline.version if baseline else None,
         baseline_hash=baseline.content_hash if baseline else None, model=candidate.model.name,
-        metrics=_finite(by_split["all"][1]), baseline_metrics=_finite(by_split["all"][0]) if baseline else None,
+        metrics=finite_metrics(by_split["all"][1]),
+        baseline_metrics=finite_metrics(by_split["all"][0]) if baseline else None,
         comparisons=comparisons, verdict="fail" if reasons else "pass", reasons=reasons)
     return EvalOutcome(record=record, by_split=by_split, candidate_runs=candidate_runs)
 
 
-def _finite(metrics: dict[str, float] | None) -> dict[str, float]:
+def finite_metrics(metrics: dict[str, float] | None) -> dict[str, float]:
     return {k: v for k, v in (metrics or {}).items() if v == v}  # NaN (an empty subset) is left out
 
 
-def _reason(c) -> str:  # noqa: ANN001 - a MetricComparison
+def failure_reason(c: MetricComparison, lower_is_better: bool) -> str:
     parts = []
     if c.significantly_worse:
         parts.append(f"significantly worse than the baseline: {c.baseline:.3f} -> {c.candidate:.3f} (delta "
                      f"{c.delta:+.3f}, 95% CI [{c.ci_low:+.3f}, {c.ci_high:+.3f}], p={c.p_value:.3g})")
     if c.below_floor:
-        bound = "above the ceiling" if GUARD_BY_NAME[c.metric].lower_is_better else "below the floor"
+        bound = "above the ceiling" if lower_is_better else "below the floor"
         parts.append(f"{c.candidate:.3f} is {bound} {c.floor:.2f}")
     return f"{c.metric}: " + "; ".join(parts)

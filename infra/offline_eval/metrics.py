@@ -8,6 +8,7 @@ reported, not gated.
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -16,20 +17,21 @@ from shared.contracts.eval_run import MetricComparison
 
 SIGNIFICANCE = 0.05
 BOOTSTRAP_RESAMPLES = 2000
+Item = TypeVar("Item")  # what one paired observation is: a MailScore here, a judged extraction in judge_agreement
 
 
 @dataclass(frozen=True)
-class Guard:
+class Guard(Generic[Item]):
     """A gated metric: higher is better unless ``lower_is_better``; the floor is a bound for the candidate."""
 
     name: str
     lower_is_better: bool
     floor: float
-    subset: Callable[[MailScore], bool]
-    indicator: Callable[[MailScore], bool] | None  # per-mail yes/no; None: the micro field F1
+    subset: Callable[[Item], bool]
+    indicator: Callable[[Item], bool] | None  # per-item yes/no; None: the micro field F1 (MailScore only)
 
 
-GUARDS = (
+GUARDS: tuple[Guard[MailScore], ...] = (
     Guard("intent_accuracy", False, 0.70, lambda s: True, lambda s: s.intent_correct),
     Guard("crm_action_accuracy", False, 0.70, lambda s: True, lambda s: s.crm_action_correct),
     Guard("high_stakes_recall", False, 0.85, lambda s: s.gold_high_stakes, lambda s: s.routed_to_human),
@@ -53,7 +55,7 @@ def _field_totals(scores: Sequence[MailScore], names: Sequence[str] = FIELDS) ->
     return tp, fp, fn
 
 
-def guard_value(guard: Guard, scores: Sequence[MailScore]) -> float:
+def guard_value(guard: Guard[Any], scores: Sequence[Any]) -> float:
     chosen = [s for s in scores if guard.subset(s)]
     if guard.indicator is None:
         return _f1(*_field_totals(chosen))[2]
@@ -92,7 +94,7 @@ def mcnemar_p(baseline: Sequence[bool], candidate: Sequence[bool]) -> float:
     return min(1.0, 2 * tail)
 
 
-def _bootstrap_deltas(guard: Guard, baseline: Sequence[MailScore], candidate: Sequence[MailScore]) -> np.ndarray:
+def _bootstrap_deltas(guard: Guard[Any], baseline: Sequence[Any], candidate: Sequence[Any]) -> np.ndarray:
     rng = np.random.default_rng(20261124)  # fixed: the same runs always give the same interval
     pairs = [(b, c) for b, c in zip(baseline, candidate) if guard.subset(b)]
     if not pairs:
@@ -111,9 +113,11 @@ def _bootstrap_deltas(guard: Guard, baseline: Sequence[MailScore], candidate: Se
     return f1[:, 1] - f1[:, 0]
 
 
-def compare(baseline: Sequence[MailScore] | None, candidate: Sequence[MailScore]) -> list[MetricComparison]:
+def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
+            guards: Sequence[Guard[Any]] = GUARDS) -> list[MetricComparison]:
+    """Each guard on the candidate, and against the baseline paired item by item (same order, same items)."""
     comparisons = []
-    for guard in GUARDS:
+    for guard in guards:
         value = guard_value(guard, candidate)
         below_floor = (value > guard.floor) if guard.lower_is_better else (value < guard.floor)
         base_value = delta = low = high = p_value = None

@@ -9,6 +9,7 @@ from typing import Any
 
 from infra.reference_model import MODEL_ID
 from infra.reference_model.extraction import Reading, read_mail
+from infra.reference_model.judging import is_judge_schema, judge
 from infra.reference_model.mail_text import read_request
 from infra.reference_model.prompt_guides import PromptGuides, read_guides
 from infra.reference_model.schema_fill import SchemaUnsatisfiable, fill
@@ -122,7 +123,9 @@ def complete(body: dict[str, Any]) -> dict[str, Any]:
     digest = request_id(body)
     tool = _choose_tool(turn, reading.crm_action)
     try:
-        if tool is not None:
+        if tool is None and turn.schema is not None and is_judge_schema(turn.schema):
+            message["content"] = json.dumps(fill(turn.schema, judge(turn.messages)), ensure_ascii=False)
+        elif tool is not None:
             parameters = tool.get("parameters") or {"type": "object", "properties": {}}
             arguments = fill(parameters, _enum_safe(dict(facts), parameters, guides))
             message["tool_calls"] = [{"id": f"call_{digest[:16]}", "type": "function",

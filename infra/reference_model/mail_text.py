@@ -53,17 +53,27 @@ def newest_message(body: str) -> str:
     return body[:cut].rstrip() if body[:cut].strip() else body
 
 
-def read_request(messages: list[dict[str, str]]) -> MailText:
-    """Split the conversation into instructions and the spotlighted mail fields, by the label before each block."""
-    system = "\n".join(m["content"] for m in messages if m["role"] in ("system", "developer"))
-    user = "\n".join(m["content"] for m in messages if m["role"] == "user")
+def user_text(messages: list[dict[str, str]]) -> str:
+    return "\n".join(m["content"] for m in messages if m["role"] == "user")
+
+
+def labelled_blocks(user: str) -> dict[str, str]:
+    """Each spotlight block's text (datamark undone), keyed by the lower-cased label before it ("from",
+    "subject", "body", ...); an unlabelled block counts as the body. The first block of a label wins."""
     fields: dict[str, str] = {}
-    blocks = list(_BLOCK.finditer(user))
-    for block in blocks:
+    for block in _BLOCK.finditer(user):
         label = _LABEL.findall(user[: block.start()][-60:])
         name = label[-1].strip().lower() if label else "body"
         fields.setdefault(name, unmark(block.group(1)))
-    if not blocks:
+    return fields
+
+
+def read_request(messages: list[dict[str, str]]) -> MailText:
+    """Split the conversation into instructions and the spotlighted mail fields, by the label before each block."""
+    system = "\n".join(m["content"] for m in messages if m["role"] in ("system", "developer"))
+    user = user_text(messages)
+    fields = labelled_blocks(user)
+    if not fields:
         fields["body"] = unmark(user)
     body = fields.get("body", "")
     return MailText(system=system, sender=fields.get("from", fields.get("sender", "")),

@@ -6,19 +6,18 @@ is retried a bounded number of times, each time telling the model what was wrong
 GenAI attributes: model, prompt name@version, token counts, latency, outcome.
 """
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
 import openai
 from opentelemetry import trace
 from pydantic import ValidationError
 
 from shared.contracts.extraction import Extraction
 from shared.contracts.mail import AcceptedMailBody
-from shared.errors import DeadLetter, RetryLater
+from shared.errors import DeadLetter
+from shared.llm_calls import chat_attributes, correction, create_chat, schema_checked
 from shared.prompts import PromptArtifact, render
 from shared.spotlight import truncate
 from shared.tracing import attributes
@@ -63,17 +62,7 @@ def prompt_variables(mail: AcceptedMailBody, max_body_chars: int = 20_000) -> di
 
 def parse_reply(content: str | None, schema: dict[str, Any]) -> Extraction:
     """The validated extraction, or ValueError saying what is wrong (fed back to the model on retry)."""
-    if not content:
-        raise ValueError("the reply was empty")
-    try:
-        data = json.loads(content)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"the reply is not JSON ({error.msg} at position {error.pos})") from None
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as error:
-        where = "/".join(map(str, error.absolute_path)) or "the object"
-        raise ValueError(f"the reply does not match the schema at {where}: {error.message}") from None
+    data = schema_checked(content, schema)
     try:
         return Extraction.model_validate(data)
     except ValidationError as error:
@@ -91,48 +80,22 @@ async def extract_facts(client: openai.AsyncOpenAI, artifact: PromptArtifact, ma
     started = time.perf_counter()
     for attempt in range(1, max_attempts + 1):
         with tracer.start_as_current_span(f"chat {spec.name}", kind=trace.SpanKind.CLIENT) as span:
-            span.set_attributes({
-                attributes.GEN_AI_OPERATION_NAME: "chat", attributes.GEN_AI_SYSTEM: "openai",
-                attributes.GEN_AI_REQUEST_MODEL: spec.name, "gen_ai.request.temperature": spec.temperature,
-                "gen_ai.request.max_tokens": spec.max_tokens, attributes.PROMPT_NAME: artifact.name,
-                attributes.PROMPT_VERSION: artifact.version, attributes.PROMPT_LABEL: label,
-                attributes.PROMPT_ARM: arm, "mailspine.llm.attempt": attempt,
-            })
-            call_started = time.perf_counter()
+            span.set_attributes(chat_attributes(artifact, label=label, arm=arm, attempt=attempt))
+            reply = await create_chat(client, rendered, messages, span)
+            input_tokens += reply.input_tokens
+            output_tokens += reply.output_tokens
             try:
-                response = await client.chat.completions.create(
-                    model=spec.name, messages=messages, response_format=rendered.response_format(),  # type: ignore[arg-type]
-                    temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed)
-            except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
-                    openai.InternalServerError) as error:
-                span.set_attribute(attributes.OUTCOME, "unavailable")
-                raise RetryLater(f"model endpoint unavailable: {error}") from error
-            except openai.APIStatusError as error:
-                span.set_attribute(attributes.OUTCOME, "refused")
-                raise DeadLetter(f"model endpoint refused the request ({error.status_code}): {error.message}") from error
-            usage = response.usage
-            if usage is not None:
-                input_tokens += usage.prompt_tokens
-                output_tokens += usage.completion_tokens
-                span.set_attribute(attributes.GEN_AI_USAGE_INPUT_TOKENS, usage.prompt_tokens)
-                span.set_attribute(attributes.GEN_AI_USAGE_OUTPUT_TOKENS, usage.completion_tokens)
-            span.set_attribute(attributes.GEN_AI_RESPONSE_MODEL, response.model)
-            span.set_attribute("mailspine.llm.latency_ms", round((time.perf_counter() - call_started) * 1000, 2))
-            content = response.choices[0].message.content if response.choices else None
-            try:
-                extraction = parse_reply(content, schema)
+                extraction = parse_reply(reply.content, schema)
             except ValueError as problem:
                 span.set_attribute(attributes.OUTCOME, "invalid_output")
                 span.add_event("invalid_output", {"mailspine.llm.problem": str(problem)[:500]})
-                messages = [*messages, {"role": "assistant", "content": content or ""},
-                            {"role": "user", "content": f"Your reply was rejected: {problem}. Reply again with "
-                                                        "one JSON object that matches the schema, nothing else."}]
+                messages = [*messages, *correction(reply.content, problem)]
                 last_problem = problem
                 continue
             span.set_attribute(attributes.OUTCOME, "ok")
-            return ExtractionOutcome(extraction=extraction, model=response.model, attempts=attempt, reply=content,
+            return ExtractionOutcome(extraction=extraction, model=reply.model, attempts=attempt, reply=reply.content,
                                      input_tokens=input_tokens, output_tokens=output_tokens,
                                      latency_ms=round((time.perf_counter() - started) * 1000, 2))
     raise InvalidModelOutput(f"{artifact.ref} on {spec.name}: no valid reply in {max_attempts} attempts; "
-                             f"last problem: {last_problem}", model=response.model, reply=content,
+                             f"last problem: {last_problem}", model=reply.model, reply=reply.content,
                              attempts=max_attempts)

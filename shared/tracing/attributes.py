@@ -7,6 +7,7 @@ IDEMPOTENCY_KEY = "mailspine.idempotency_key"
 OUTCOME = "mailspine.outcome"
 QUARANTINE_REASON = "mailspine.quarantine.reason"
 EVAL_SAMPLED = "mailspine.eval.sampled"
+EVAL_JUDGE_SCORE = "mailspine.eval.judge.score"
 TOOL_NAME = "gen_ai.tool.name"
 TOOL_CALL_ID = "gen_ai.tool.call.id"
 

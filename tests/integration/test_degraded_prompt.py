@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
 from shared.contracts.eval_run import EvalRunRecord
 from shared.prompts import PromptLibrary
 from shared.prompts.library import write_artifact
@@ -21,31 +22,14 @@ MAILSPINE = str(Path(sys.executable).parent / "mailspine")
 
 
 def _variant(root: Path, version: str, changelog: str, edit) -> None:  # noqa: ANN001
-    production = PromptLibrary(root).get("extract-email", "1.0.0")
-    system, user = production.messages
-    changed = production.model_copy(update={
-        "version": version, "changelog": changelog, "content_hash": None,
-        "messages": [system.model_copy(update={"content": edit(system.content)}), user]})
-    write_artifact(root, changed)
-
-
-def _drop_guides(text: str) -> str:
-    kept, skipping = [], False
-    for line in text.split("\n"):
-        if line.startswith("Intents:") or line.startswith("high_stakes is true"):
-            skipping = True
-        elif line.startswith("CRM actions"):
-            skipping = False
-        if not skipping:
-            kept.append(line)
-    return "\n".join(kept)
+    write_artifact(root, variant(PromptLibrary(root).get("extract-email", "1.0.0"), version, changelog, edit))
 
 
 @pytest.fixture(scope="module")
 def prompt_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("prompts")
     shutil.copytree(REPO_ROOT / "prompts" / "extract-email", root / "extract-email")
-    _variant(root, "1.0.1", "Shorter system prompt (drops the intent guide and the high-stakes rules)", _drop_guides)
+    _variant(root, "1.0.1", DEGRADED_CHANGELOG, drop_guides)
     _variant(root, "1.0.2", "Wording only: 'business e-mail' becomes 'business email'",
              lambda text: text.replace("business e-mail", "business email"))
     return root

@@ -1,0 +1,84 @@
+"""What every schema-checked model call does the same way: the `chat <model>` span's GenAI attributes, the call
+with the error taxonomy (unreachable: RetryLater; refused: DeadLetter), and the JSON-schema check of the reply,
+whose message is fed back to the model on a retry."""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import openai
+from opentelemetry import trace
+
+from shared.errors import DeadLetter, RetryLater
+from shared.prompts import PromptArtifact, RenderedPrompt
+from shared.tracing import attributes
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    content: str | None
+    model: str
+    input_tokens: int
+    output_tokens: int
+
+
+def chat_attributes(artifact: PromptArtifact, *, label: str, arm: str, attempt: int) -> dict[str, Any]:
+    spec = artifact.model
+    return {attributes.GEN_AI_OPERATION_NAME: "chat", attributes.GEN_AI_SYSTEM: "openai",
+            attributes.GEN_AI_REQUEST_MODEL: spec.name, "gen_ai.request.temperature": spec.temperature,
+            "gen_ai.request.max_tokens": spec.max_tokens, attributes.PROMPT_NAME: artifact.name,
+            attributes.PROMPT_VERSION: artifact.version, attributes.PROMPT_LABEL: label,
+            attributes.PROMPT_ARM: arm, "mailspine.llm.attempt": attempt}
+
+
+async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, messages: list[dict[str, str]],
+                      span: trace.Span) -> ChatReply:
+    """One completion with the artifact's model parameters and output schema; usage, response model and
+    latency go on ``span``."""
+    spec = rendered.artifact.model
+    started = time.perf_counter()
+    try:
+        response = await client.chat.completions.create(
+            model=spec.name, messages=messages, response_format=rendered.response_format(),  # type: ignore[arg-type]
+            temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed)
+    except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
+            openai.InternalServerError) as error:
+        span.set_attribute(attributes.OUTCOME, "unavailable")
+        raise RetryLater(f"model endpoint unavailable: {error}") from error
+    except openai.APIStatusError as error:
+        span.set_attribute(attributes.OUTCOME, "refused")
+        raise DeadLetter(f"model endpoint refused the request ({error.status_code}): {error.message}") from error
+    usage = response.usage
+    input_tokens, output_tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+    if usage is not None:
+        span.set_attribute(attributes.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
+        span.set_attribute(attributes.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
+    span.set_attribute(attributes.GEN_AI_RESPONSE_MODEL, response.model)
+    span.set_attribute("mailspine.llm.latency_ms", round((time.perf_counter() - started) * 1000, 2))
+    content = response.choices[0].message.content if response.choices else None
+    return ChatReply(content=content, model=response.model, input_tokens=input_tokens, output_tokens=output_tokens)
+
+
+def schema_checked(content: str | None, schema: dict[str, Any]) -> Any:
+    """The reply parsed and checked against ``schema``, or ValueError saying what is wrong."""
+    if not content:
+        raise ValueError("the reply was empty")
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the reply is not JSON ({error.msg} at position {error.pos})") from None
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as error:
+        where = "/".join(map(str, error.absolute_path)) or "the object"
+        raise ValueError(f"the reply does not match the schema at {where}: {error.message}") from None
+    return data
+
+
+def correction(content: str | None, problem: ValueError) -> list[dict[str, str]]:
+    """The turns that tell the model its reply was rejected, and why."""
+    return [{"role": "assistant", "content": content or ""},
+            {"role": "user", "content": f"Your reply was rejected: {problem}. Reply again with one JSON object that "
+                                        "matches the schema, nothing else."}]
