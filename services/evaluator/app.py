@@ -26,7 +26,7 @@ from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
 from shared.errors import InfraError
 from shared.llm import LlmSettings, build_async_client
-from shared.prompts.client import PromptClient
+from shared.prompts.client import PromptClient, PromptClientSettings
 from shared.settings import KafkaSettings, RedisSettings
 from shared.trace_logging import setup_logging
 from shared.tracing import shutdown_tracing
@@ -68,8 +68,9 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
         store = QualityStore(redis, settings.bucket_seconds, settings.run_ttl_seconds)
         runs = RunIndex(redis, settings.run_ttl_seconds, settings.pending_ttl_seconds)
         publisher = ScorePublisher(broker)
-        guard = CanaryGuard(store, prompts.follower.state, RegistryRollback(RegistrySettings().url,
-                                                                           registry_token(settings)), broker, settings)
+        # the registry URL every prompt client uses (compose points it at the registry container)
+        rollback = RegistryRollback(PromptClientSettings().registry_url, registry_token(settings))
+        guard = CanaryGuard(store, prompts.follower.state, rollback, broker, settings)
         deps = EvaluatorDeps(
             runs=runs, store=store, guard=guard,
             run_scorer=RunScorer(llm=llm, prompts=prompts, publisher=publisher, judge_prompt=settings.judge_prompt,
@@ -88,7 +89,8 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
             await mirror_registry_changes(prompts.follower, store)
             await broker.start()
             cleanup.push_async_callback(broker.stop)
-            loop = asyncio.create_task(_guard_loop(guard, settings.guard_interval_seconds), name="canary-guard")
+            loop = asyncio.create_task(_guard_loop(guard, settings.guard_interval_seconds), name="canary-guard") \
+                if settings.canary_guard_enabled else None
             app.state.deps, app.state.settings = deps, settings
             app.state.tokens = TokenTable(settings.tokens_file)
             app.state.ready = True
@@ -97,9 +99,10 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
-                loop.cancel()
-                with suppress(asyncio.CancelledError):
-                    await loop
+                if loop is not None:
+                    loop.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await loop
 
     app = FastAPI(title="Mailspine online evaluator", lifespan=lifespan)
     api.install(app)
