@@ -4,8 +4,9 @@ whose message is fed back to the model on a retry."""
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jsonschema
 import openai
@@ -14,6 +15,8 @@ from opentelemetry import trace
 from shared.errors import DeadLetter, RetryLater
 from shared.prompts import PromptArtifact, RenderedPrompt
 from shared.tracing import attributes
+
+ParsedT = TypeVar("ParsedT")
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,49 @@ def correction(content: str | None, problem: ValueError) -> list[dict[str, str]]
     return [{"role": "assistant", "content": content or ""},
             {"role": "user", "content": f"Your reply was rejected: {problem}. Reply again with one JSON object that "
                                         "matches the schema, nothing else."}]
+
+
+@dataclass(frozen=True)
+class CheckedCall(Generic[ParsedT]):
+    """The outcome of calling until a reply parses: ``value`` is None when no attempt gave a valid reply."""
+
+    value: ParsedT | None
+    last: ChatReply
+    attempts: int
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    problem: ValueError | None
+
+
+async def call_until_valid(client: openai.AsyncOpenAI, rendered: RenderedPrompt,
+                           parse: Callable[[str | None], ParsedT], *, tracer: trace.Tracer, label: str, arm: str,
+                           max_attempts: int,
+                           span_facts: Callable[[ParsedT], dict[str, Any]] | None = None) -> CheckedCall[ParsedT]:
+    """Up to ``max_attempts`` calls, each a ``chat <model>`` span; a reply that ``parse`` refuses (ValueError) is
+    sent back with the reason. Unreachable or refusing endpoints raise (RetryLater, DeadLetter). ``span_facts``
+    adds attributes of a valid reply to its span."""
+    artifact = rendered.artifact
+    messages = list(rendered.messages)
+    input_tokens = output_tokens = 0
+    started = time.perf_counter()
+    problem: ValueError | None = None
+    for attempt in range(1, max_attempts + 1):
+        with tracer.start_as_current_span(f"chat {artifact.model.name}", kind=trace.SpanKind.CLIENT) as span:
+            span.set_attributes(chat_attributes(artifact, label=label, arm=arm, attempt=attempt))
+            reply = await create_chat(client, rendered, messages, span)
+            input_tokens += reply.input_tokens
+            output_tokens += reply.output_tokens
+            try:
+                value = parse(reply.content)
+            except ValueError as error:
+                span.set_attribute(attributes.OUTCOME, "invalid_output")
+                span.add_event("invalid_output", {"mailspine.llm.problem": str(error)[:500]})
+                messages = [*messages, *correction(reply.content, error)]
+                problem = error
+                continue
+            span.set_attributes({attributes.OUTCOME: "ok", **(span_facts(value) if span_facts else {})})
+            return CheckedCall(value, reply, attempt, input_tokens, output_tokens,
+                               round((time.perf_counter() - started) * 1000, 2), None)
+    return CheckedCall(None, reply, max_attempts, input_tokens, output_tokens,
+                       round((time.perf_counter() - started) * 1000, 2), problem)

@@ -42,6 +42,21 @@ def prepare_dataset(split: Split, limit: int | None = None) -> list[PreparedMail
     return [prepare(row, inspector) for row in rows]
 
 
+def run_record(candidate: PromptArtifact, baseline: PromptArtifact | None, *, split: Split, mails: int,
+               by_split: dict[str, tuple[dict[str, float] | None, dict[str, float]]],
+               comparisons: list[MetricComparison], reasons: list[str]) -> EvalRunRecord:
+    """The record the registry's promotion gate reads: the candidate, its baseline, both metric sets (all mails)."""
+    return EvalRunRecord(
+        run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+        created_at=datetime.now(UTC), dataset_hash=dataset_hash(), dataset_split=split, mails=mails,
+        prompt_name=candidate.name, candidate_version=candidate.version, candidate_hash=candidate.content_hash or "",
+        baseline_version=baseline.version if baseline else None,
+        baseline_hash=baseline.content_hash if baseline else None, model=candidate.model.name,
+        metrics=finite_metrics(by_split["all"][1]),
+        baseline_metrics=finite_metrics(by_split["all"][0]) if baseline else None,
+        comparisons=comparisons, verdict="fail" if reasons else "pass", reasons=reasons)
+
+
 async def evaluate_candidate(client: openai.AsyncOpenAI, candidate: PromptArtifact,
                              baseline: PromptArtifact | None, mails: list[PreparedMail], split: Split,
                              concurrency: int = 8) -> EvalOutcome:
@@ -66,15 +81,8 @@ async def evaluate_candidate(client: openai.AsyncOpenAI, candidate: PromptArtifa
             continue
         base = summarize([baseline_scores[i] for i in chosen], prices) if baseline_scores else None
         by_split[part] = (base, summarize([candidate_scores[i] for i in chosen], prices))
-    record = EvalRunRecord(
-        run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
-        created_at=datetime.now(UTC), dataset_hash=dataset_hash(), dataset_split=split, mails=len(mails),
-        prompt_name=candidate.name, candidate_version=candidate.version, candidate_hash=candidate.content_hash or "",
-        baseline_version=baseline.version if baseline else None,
-        baseline_hash=baseline.content_hash if baseline else None, model=candidate.model.name,
-        metrics=finite_metrics(by_split["all"][1]),
-        baseline_metrics=finite_metrics(by_split["all"][0]) if baseline else None,
-        comparisons=comparisons, verdict="fail" if reasons else "pass", reasons=reasons)
+    record = run_record(candidate, baseline, split=split, mails=len(mails), by_split=by_split,
+                        comparisons=comparisons, reasons=reasons)
     return EvalOutcome(record=record, by_split=by_split, candidate_runs=candidate_runs)
 
 

@@ -7,14 +7,12 @@ wrong ones; a candidate judge is compared with a baseline judge on exactly the s
 """
 
 import asyncio
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import openai
 
-from infra.offline_eval.api import Split, failure_reason, finite_metrics, price_per_million
+from infra.offline_eval.api import Split, failure_reason, price_per_million, run_record
 from infra.offline_eval.golden_mail import PreparedMail
 from infra.offline_eval.metrics import Guard, compare, guard_value
 from infra.offline_eval.prompt_variants import degraded
@@ -25,7 +23,6 @@ from shared.contracts.agent_run import RunEvidence
 from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.extraction import Extraction
 from shared.contracts.golden import GoldenLabels
-from shared.golden import dataset_hash
 from shared.prompts import PromptArtifact
 from shared.spotlight import unmark
 
@@ -165,14 +162,7 @@ async def evaluate_judge(client: openai.AsyncOpenAI, candidate: PromptArtifact, 
         if chosen:
             base = summarize_judged([base_judged[i] for i in chosen], prices) if base_judged else None
             by_split[part] = (base, summarize_judged([judged[i] for i in chosen], prices))
-    record = EvalRunRecord(
-        run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
-        created_at=datetime.now(UTC), dataset_hash=dataset_hash(), dataset_split=split, mails=len(mails),
-        prompt_name=candidate.name, candidate_version=candidate.version, candidate_hash=candidate.content_hash or "",
-        baseline_version=baseline.version if baseline else None,
-        baseline_hash=baseline.content_hash if baseline else None, model=candidate.model.name,
-        metrics=finite_metrics(by_split["all"][1]),
-        baseline_metrics=finite_metrics(by_split["all"][0]) if baseline else None,
-        comparisons=comparisons, verdict="fail" if reasons else "pass", reasons=reasons)
+    record = run_record(candidate, baseline, split=split, mails=len(mails), by_split=by_split,
+                        comparisons=comparisons, reasons=reasons)
     return JudgeEvalOutcome(record=record, by_split=by_split, extractor=extractor.ref, judged=judged,
                             not_judged=not_judged)

@@ -5,7 +5,6 @@ model spotlighted, as data. An invalid reply is retried once with the problem; a
 """
 
 import json
-import time
 from dataclasses import dataclass
 
 import openai
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.contracts.agent_run import RunEvidence
 from shared.errors import DeadLetter
-from shared.llm_calls import chat_attributes, correction, create_chat, schema_checked
+from shared.llm_calls import call_until_valid, schema_checked
 from shared.prompts import PromptArtifact, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight
 from shared.tracing import attributes
@@ -95,30 +94,15 @@ def parse_verdict(content: str | None, artifact: PromptArtifact) -> _JudgeReply:
 async def judge_run(llm: openai.AsyncOpenAI, artifact: PromptArtifact, evidence: RunEvidence, *,
                     label: str = "production", arm: str = "stable") -> JudgeVerdict:
     rendered = render(artifact, judge_variables(evidence))
-    messages = list(rendered.messages)
-    input_tokens = output_tokens = 0
-    started = time.perf_counter()
-    problem = ValueError("no attempt was made")
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        with tracer.start_as_current_span(f"chat {artifact.model.name}", kind=trace.SpanKind.CLIENT) as span:
-            span.set_attributes(chat_attributes(artifact, label=label, arm=arm, attempt=attempt))
-            reply = await create_chat(llm, rendered, messages, span)
-            input_tokens += reply.input_tokens
-            output_tokens += reply.output_tokens
-            try:
-                verdict = parse_verdict(reply.content, artifact)
-            except ValueError as error:
-                span.set_attribute(attributes.OUTCOME, "invalid_output")
-                span.add_event("invalid_output", {"mailspine.llm.problem": str(error)[:500]})
-                messages = [*messages, *correction(reply.content, error)]
-                problem = error
-                continue
-            span.set_attributes({attributes.OUTCOME: "ok", attributes.EVAL_JUDGE_SCORE: verdict.score})
-            return JudgeVerdict(
-                score=verdict.score, intent_correct=verdict.intent_correct,
-                crm_action_correct=verdict.crm_action_correct, high_stakes_correct=verdict.high_stakes_correct,
-                unsupported_values=tuple(verdict.unsupported_values), rationale=verdict.rationale,
-                judge=artifact.ref, model=reply.model, attempts=attempt, input_tokens=input_tokens,
-                output_tokens=output_tokens, latency_ms=round((time.perf_counter() - started) * 1000, 2))
-    raise JudgeFailed(f"{artifact.ref} on {artifact.model.name}: no valid verdict in {MAX_ATTEMPTS} attempts; "
-                      f"last problem: {problem}")
+    call = await call_until_valid(llm, rendered, lambda content: parse_verdict(content, artifact), tracer=tracer,
+                                  label=label, arm=arm, max_attempts=MAX_ATTEMPTS,
+                                  span_facts=lambda verdict: {attributes.EVAL_JUDGE_SCORE: verdict.score})
+    verdict = call.value
+    if verdict is None:
+        raise JudgeFailed(f"{artifact.ref} on {artifact.model.name}: no valid verdict in {MAX_ATTEMPTS} attempts; "
+                          f"last problem: {call.problem}")
+    return JudgeVerdict(
+        score=verdict.score, intent_correct=verdict.intent_correct, crm_action_correct=verdict.crm_action_correct,
+        high_stakes_correct=verdict.high_stakes_correct, unsupported_values=tuple(verdict.unsupported_values),
+        rationale=verdict.rationale, judge=artifact.ref, model=call.last.model, attempts=call.attempts,
+        input_tokens=call.input_tokens, output_tokens=call.output_tokens, latency_ms=call.latency_ms)

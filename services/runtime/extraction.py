@@ -6,7 +6,6 @@ is retried a bounded number of times, each time telling the model what was wrong
 GenAI attributes: model, prompt name@version, token counts, latency, outcome.
 """
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +16,9 @@ from pydantic import ValidationError
 from shared.contracts.extraction import Extraction
 from shared.contracts.mail import AcceptedMailBody
 from shared.errors import DeadLetter
-from shared.llm_calls import chat_attributes, correction, create_chat, schema_checked
+from shared.llm_calls import call_until_valid, schema_checked
 from shared.prompts import PromptArtifact, render
 from shared.spotlight import truncate
-from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.runtime.extraction")
 
@@ -73,29 +71,13 @@ async def extract_facts(client: openai.AsyncOpenAI, artifact: PromptArtifact, ma
                         label: str = "production", arm: str = "stable", max_attempts: int = 2,
                         max_body_chars: int = 20_000) -> ExtractionOutcome:
     rendered = render(artifact, prompt_variables(mail, max_body_chars))
-    messages: list[dict[str, str]] = list(rendered.messages)
     schema = artifact.output_schema.schema_
-    spec = artifact.model
-    input_tokens = output_tokens = 0
-    started = time.perf_counter()
-    for attempt in range(1, max_attempts + 1):
-        with tracer.start_as_current_span(f"chat {spec.name}", kind=trace.SpanKind.CLIENT) as span:
-            span.set_attributes(chat_attributes(artifact, label=label, arm=arm, attempt=attempt))
-            reply = await create_chat(client, rendered, messages, span)
-            input_tokens += reply.input_tokens
-            output_tokens += reply.output_tokens
-            try:
-                extraction = parse_reply(reply.content, schema)
-            except ValueError as problem:
-                span.set_attribute(attributes.OUTCOME, "invalid_output")
-                span.add_event("invalid_output", {"mailspine.llm.problem": str(problem)[:500]})
-                messages = [*messages, *correction(reply.content, problem)]
-                last_problem = problem
-                continue
-            span.set_attribute(attributes.OUTCOME, "ok")
-            return ExtractionOutcome(extraction=extraction, model=reply.model, attempts=attempt, reply=reply.content,
-                                     input_tokens=input_tokens, output_tokens=output_tokens,
-                                     latency_ms=round((time.perf_counter() - started) * 1000, 2))
-    raise InvalidModelOutput(f"{artifact.ref} on {spec.name}: no valid reply in {max_attempts} attempts; "
-                             f"last problem: {last_problem}", model=reply.model, reply=reply.content,
-                             attempts=max_attempts)
+    call = await call_until_valid(client, rendered, lambda content: parse_reply(content, schema), tracer=tracer,
+                                  label=label, arm=arm, max_attempts=max_attempts)
+    if call.value is None:
+        raise InvalidModelOutput(f"{artifact.ref} on {artifact.model.name}: no valid reply in {max_attempts} "
+                                 f"attempts; last problem: {call.problem}", model=call.last.model,
+                                 reply=call.last.content, attempts=max_attempts)
+    return ExtractionOutcome(extraction=call.value, model=call.last.model, attempts=call.attempts,
+                             reply=call.last.content, input_tokens=call.input_tokens,
+                             output_tokens=call.output_tokens, latency_ms=call.latency_ms)

@@ -4,7 +4,7 @@ scores show in the run's trace in Jaeger, and a reviewer's edit becomes a golden
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
