@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import httpx
 import openai
@@ -15,6 +14,7 @@ from shared.contracts.mail import AcceptedMailBody, GuardrailSummary
 from shared.errors import RetryLater
 from shared.prompts import PromptLibrary
 from shared.spotlight import spotlight, spotlight_contract
+from tests.scripted_model import ScriptedModel
 
 GOOD = {"intent": "refund_request", "customer_name": "<PERSON_1>", "company": None, "order_ids": ["AC-1"],
         "invoice_ids": [], "amounts": [{"value": "12.00", "currency": "EUR"}], "dates": ["2026-12-01"],
@@ -29,24 +29,6 @@ def _mail(flagged: bool = False) -> AcceptedMailBody:
         guardrail=GuardrailSummary(verdict="flag" if flagged else "pass", score=0.7 if flagged else 0.1,
                                    rule_hits=[]),
         requires_human_review=flagged, redacted_entities={}, received_at=datetime(2026, 11, 20, tzinfo=UTC))
-
-
-class ScriptedModel:
-    """Replies from a script, records what it was asked: enough to test the step's own logic."""
-
-    def __init__(self, *replies: object) -> None:
-        self.replies = list(replies)
-        self.requests: list[dict] = []
-        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
-
-    async def _create(self, **request: object) -> object:
-        self.requests.append(request)
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        usage = SimpleNamespace(prompt_tokens=100, completion_tokens=20)
-        message = SimpleNamespace(content=reply)
-        return SimpleNamespace(model="scripted", usage=usage, choices=[SimpleNamespace(message=message)])
 
 
 @pytest.fixture(scope="module")

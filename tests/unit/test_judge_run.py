@@ -2,7 +2,6 @@
 error taxonomy, and the `chat <model>` span."""
 
 import json
-from types import SimpleNamespace
 
 import httpx
 import openai
@@ -18,6 +17,7 @@ from shared.errors import RetryLater
 from shared.prompts import PromptLibrary
 from shared.spotlight import BEGIN, DATAMARK
 from shared.tracing import attributes
+from tests.scripted_model import ScriptedModel
 
 LIBRARY = PromptLibrary()
 JUDGE = LIBRARY.get("judge-extraction", "1.0.0")
@@ -33,20 +33,8 @@ def _evidence(facts: dict | None = FACTS, reply: str | None = None) -> RunEviden
                        received_date="2026-11-20", reply=reply, facts=facts, attempts=1)  # type: ignore[arg-type]
 
 
-class ScriptedModel:
-    def __init__(self, *replies: object) -> None:
-        self.replies = list(replies)
-        self.requests: list[dict] = []
-        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
-
-    async def _create(self, **request: object) -> object:
-        self.requests.append(request)
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        usage = SimpleNamespace(prompt_tokens=300, completion_tokens=40)
-        return SimpleNamespace(model="scripted-judge", usage=usage,
-                               choices=[SimpleNamespace(message=SimpleNamespace(content=reply))])
+def scripted_judge(*replies: object) -> ScriptedModel:
+    return ScriptedModel(*replies, model="scripted-judge", prompt_tokens=300, completion_tokens=40)
 
 
 @pytest.fixture
@@ -60,7 +48,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
 
 async def test_a_valid_verdict_is_returned_with_its_cost_and_the_span_says_which_judge(
         spans: InMemorySpanExporter) -> None:
-    model = ScriptedModel(json.dumps(VERDICT))
+    model = scripted_judge(json.dumps(VERDICT))
     verdict = await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
     assert (verdict.score, verdict.acceptable, verdict.unsupported_values) == (4, True, ("AC-2",))
     assert (verdict.judge, verdict.model, verdict.attempts, verdict.input_tokens) == (
@@ -82,7 +70,7 @@ async def test_a_valid_verdict_is_returned_with_its_cost_and_the_span_says_which
 
 
 async def test_an_invalid_verdict_is_retried_once_with_the_problem() -> None:
-    model = ScriptedModel(json.dumps(VERDICT | {"score": 7}), json.dumps(VERDICT | {"score": 2}))
+    model = scripted_judge(json.dumps(VERDICT | {"score": 7}), json.dumps(VERDICT | {"score": 2}))
     verdict = await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
     assert verdict.attempts == 2 and verdict.score == 2 and not verdict.acceptable
     assert verdict.input_tokens == 600
@@ -90,7 +78,7 @@ async def test_an_invalid_verdict_is_retried_once_with_the_problem() -> None:
 
 
 async def test_a_second_invalid_verdict_raises_judge_failed() -> None:
-    model = ScriptedModel("not json", json.dumps({k: v for k, v in VERDICT.items() if k != "rationale"}), "unused")
+    model = scripted_judge("not json", json.dumps({k: v for k, v in VERDICT.items() if k != "rationale"}), "unused")
     with pytest.raises(JudgeFailed, match="no valid verdict in 2 attempts.*rationale"):
         await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
     assert len(model.requests) == 2
@@ -98,13 +86,13 @@ async def test_a_second_invalid_verdict_raises_judge_failed() -> None:
 
 async def test_an_unreachable_endpoint_is_transient() -> None:
     request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
-    model = ScriptedModel(openai.APIConnectionError(request=request))
+    model = scripted_judge(openai.APIConnectionError(request=request))
     with pytest.raises(RetryLater, match="model endpoint unavailable"):
         await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
 
 
 async def test_without_valid_facts_the_raw_reply_is_judged() -> None:
-    model = ScriptedModel(json.dumps(VERDICT | {"score": 1}))
+    model = scripted_judge(json.dumps(VERDICT | {"score": 1}))
     await judge_run(model, JUDGE, _evidence(facts=None, reply="I cannot help with that"))  # type: ignore[arg-type]
     user = model.requests[0]["messages"][1]["content"]
     assert f"I{DATAMARK}cannot{DATAMARK}help" in user[user.index("Candidate extraction:"):]

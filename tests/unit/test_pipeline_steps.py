@@ -11,7 +11,8 @@ from shared.contracts.mail import AcceptedMail, AcceptedMailBody, GuardrailSumma
 from shared.errors import DeadLetter
 from shared.prompts import PromptArtifact, PromptLibrary
 from shared.spotlight import spotlight, spotlight_contract
-from tests.unit.test_extraction_step import GOOD, ScriptedModel
+from tests.scripted_model import ScriptedModel
+from tests.unit.test_extraction_step import GOOD
 
 
 def _accepted(mail_id: str = "m-1", *, body: str | None = None, flagged: bool = False) -> AcceptedMail:
