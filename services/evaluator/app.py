@@ -75,7 +75,7 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
             runs=runs, store=store, guard=guard,
             run_scorer=RunScorer(llm=llm, prompts=prompts, publisher=publisher, judge_prompt=settings.judge_prompt,
                                  acceptable_score=settings.judge_acceptable_score),
-            signals=SignalScorer(runs=runs, publisher=publisher, candidates=GoldenCandidateQueue(redis)))
+            signals=SignalScorer(publisher=publisher, candidates=GoldenCandidateQueue(redis)))
         register(broker, settings, deps)
         if ensure_feedback_tokens(settings.tokens_file):
             logger.info("generated local-development feedback tokens in %s", settings.tokens_file)

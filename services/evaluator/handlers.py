@@ -1,7 +1,6 @@
 """Thin subscribers: run summaries (index, checks, judge), signals (CRM acks, review decisions) and scores
 (aggregation, then the canary guard). A signal that arrives before its run waits for it in Redis."""
 
-import logging
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
@@ -10,7 +9,7 @@ from opentelemetry import trace
 
 from services.evaluator.canary_guard import CanaryGuard
 from services.evaluator.run_scoring import RunScorer
-from services.evaluator.runs import RunIndex
+from services.evaluator.runs import IndexedRun, RunIndex
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
 from services.evaluator.store import QualityStore
@@ -22,7 +21,7 @@ from shared.contracts.review import ReviewDecisionMessage
 from shared.contracts.topics import AGENT_RUNS, CRM_ACKS, EVAL_SCORES, REVIEW_DECISIONS
 from shared.tracing import attributes
 
-logger = logging.getLogger("mailspine.evaluator")
+Signal = CrmAckMessage | ReviewDecisionMessage
 
 
 @dataclass(frozen=True)
@@ -34,27 +33,16 @@ class EvaluatorDeps:
     guard: CanaryGuard
 
 
-async def _apply_signal(kind: str, raw: dict, deps: EvaluatorDeps) -> None:
-    if kind == CRM_ACKS:
-        ack = CrmAckMessage.model_validate(raw)
-        indexed = await deps.runs.get(ack.mail_id)
-        if indexed is not None:
-            await deps.signals.crm_ack(ack, indexed)
-    elif kind == REVIEW_DECISIONS:
-        decision = ReviewDecisionMessage.model_validate(raw)
-        indexed = await deps.runs.get(decision.mail_id)
-        if indexed is not None:
-            await deps.signals.review(decision, indexed)
+def _parse_signal(topic: str, raw: dict) -> Signal:
+    """A signal by its topic's contract; a bad message raises, and is dead-lettered with the reason."""
+    return CrmAckMessage.model_validate(raw) if topic == CRM_ACKS else ReviewDecisionMessage.model_validate(raw)
 
 
-async def _signal(kind: str, mail_id: str, raw: dict, deps: EvaluatorDeps) -> None:
-    span = trace.get_current_span()
-    span.set_attribute(attributes.MAIL_ID, mail_id)
-    if await deps.runs.get(mail_id) is None:
-        span.set_attribute(attributes.OUTCOME, "waiting_for_run")
-        await deps.runs.wait_for_run(mail_id, {"kind": kind, "message": raw})
-        return
-    await _apply_signal(kind, raw, deps)
+async def _apply_signal(signal: Signal, indexed: IndexedRun, deps: EvaluatorDeps) -> None:
+    if isinstance(signal, CrmAckMessage):
+        await deps.signals.crm_ack(signal, indexed)
+    else:
+        await deps.signals.review(signal, indexed)
 
 
 def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDeps) -> None:
@@ -62,11 +50,11 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDe
     async def on_agent_run(message: AgentRunMessage) -> None:
         span = trace.get_current_span()
         span.set_attributes({attributes.MAIL_ID: message.mail_id, attributes.TENANT: message.tenant,
-                             "mailspine.eval.sampled": message.payload.sampled})
+                             attributes.EVAL_SAMPLED: message.payload.sampled})
         indexed = await deps.runs.put(message)
         await deps.store.record_run(message.mail_id, message.tenant, indexed.run)
         for pending in await deps.runs.take_pending(message.mail_id):
-            await _apply_signal(pending["kind"], pending["message"], deps)
+            await _apply_signal(_parse_signal(pending["kind"], pending["message"]), indexed, deps)
         if indexed.sampled:
             await deps.run_scorer.score(indexed)
 
@@ -74,9 +62,15 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDe
     @durable_subscriber(broker, CRM_ACKS, REVIEW_DECISIONS, group_id=settings.signals_group)
     async def on_signal(raw: dict, message: KafkaMessage) -> None:
         topic = message.raw_message.topic
-        contract = CrmAckMessage if topic == CRM_ACKS else ReviewDecisionMessage
-        signal = contract.model_validate(raw)  # a bad message raises, and is dead-lettered with the reason
-        await _signal(topic, signal.mail_id, signal.model_dump(mode="json"), deps)
+        signal = _parse_signal(topic, raw)
+        span = trace.get_current_span()
+        span.set_attribute(attributes.MAIL_ID, signal.mail_id)
+        indexed = await deps.runs.get(signal.mail_id)
+        if indexed is None:  # the run summary is still on its way: the signal waits for it
+            span.set_attribute(attributes.OUTCOME, "waiting_for_run")
+            await deps.runs.wait_for_run(signal.mail_id, {"kind": topic, "message": raw})
+            return
+        await _apply_signal(signal, indexed, deps)
 
     @durable_subscriber(broker, EVAL_SCORES, group_id=settings.scores_group)
     async def on_score(message: EvalScoreMessage) -> None:

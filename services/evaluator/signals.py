@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.evaluator.corrections import candidate_from, field_corrections
 from services.evaluator.golden_queue import GoldenCandidateQueue
-from services.evaluator.runs import IndexedRun, RunIndex
+from services.evaluator.runs import IndexedRun
 from services.evaluator.scoring import ScorePublisher
 from shared.contracts.crm import CrmAckMessage
 from shared.contracts.eval_score import CRM_ACCEPTED, REVIEW_UNEDITED, THUMBS_UP, EvalScore
@@ -25,7 +25,6 @@ class Feedback:
 
 @dataclass(frozen=True)
 class SignalScorer:
-    runs: RunIndex
     publisher: ScorePublisher
     candidates: GoldenCandidateQueue
 

@@ -137,3 +137,14 @@ def test_mailspine_quality_counts_the_tenants_scores(scored_mail: tuple[str, dic
     judge = next(f for f in report["findings"] if f["metric"] == JUDGE_ACCEPTABLE)
     assert judge["current"]["n"] >= 1 and report["worse"] in (True, False)
     assert report["headline"].startswith(("yes:", "no:"))
+
+
+def test_a_signal_that_arrives_before_its_run_is_applied_when_the_run_comes() -> None:
+    [mail] = golden_inbound("globex", 1)  # the mail id is known before the mail is sent
+    ack = CrmAckMessage(tenant="globex", mail_id=mail.mail_id, payload=CrmAck(
+        idempotency_key=uuid.uuid4().hex, action="log_interaction", accepted=True))
+    publish_as("crm", CRM_ACKS, ack.model_dump(mode="json"), mail.mail_id)
+    send([mail])
+    run = run_of(mail.mail_id)
+    accepted = scores_of(mail.mail_id, {CRM_ACCEPTED})[CRM_ACCEPTED]
+    assert accepted["passed"] is True and accepted["run"]["trace_id"] == run["payload"]["trace_id"]
