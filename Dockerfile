@@ -6,6 +6,9 @@ COPY pyproject.toml uv.lock README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY infra ./infra
+COPY cli ./cli
+COPY offline_eval ./offline_eval
+COPY standins ./standins
 # the gateway's policy and guardrail corpus, the prompt artifacts the registry bootstraps from, the golden dataset
 COPY config ./config
 COPY prompts ./prompts

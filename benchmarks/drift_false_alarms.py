@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from services.evaluator.drift import WindowSummary, detect_drift
+from services.evaluator.drift.detection import WindowSummary, detect_drift
 from services.evaluator.stats import Proportion, always_valid_comparison, compare_proportions
 from shared.contracts.eval_score import (CRM_ACCEPTED, GROUNDED, JUDGE_ACCEPTABLE, METRICS, REVIEW_UNEDITED,
                                          SCHEMA_VALID, THUMBS_UP)

@@ -16,12 +16,12 @@ import statistics
 import time
 from datetime import datetime
 
-from infra.services import start_services, stop_services
+from infra.service_processes import start_services, stop_services
 from infra.stack import prepare_models, up_infra
 from infra.topic_reader import read_records
 from shared.contracts.eval_score import SCHEMA_VALID
 from shared.contracts.topics import AGENT_RUNS, EVAL_SCORES
-from tests.eval_helpers import golden_inbound, send
+from tests.support.eval_helpers import golden_inbound, send
 
 
 def _ours(records: list[dict], ids: set[str], metric: str | None = None) -> dict[str, dict]:

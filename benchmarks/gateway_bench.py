@@ -12,8 +12,8 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from infra.mail_publisher import inbound_from_eml, inbound_headers, publish_inbound
-from infra.services import start_services
+from shared.mail_publisher import inbound_from_eml, inbound_headers, publish_inbound
+from infra.service_processes import start_services
 from infra.stack import prepare_models, up_infra
 from infra.topic_reader import read_records
 from services.gateway.app import build_deps

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.evaluator.checks import CheckResult, grounding_check
-from services.evaluator.grounding import amount_values, date_mentions, fold, visible_text
+from services.evaluator.scoring.checks import CheckResult, grounding_check
+from services.evaluator.scoring.grounding import amount_values, date_mentions, fold, visible_text
 from shared.contracts.extraction import Extraction
 from shared.contracts.golden import Amount, GoldenMail
 from shared.golden import load_golden

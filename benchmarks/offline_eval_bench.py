@@ -8,7 +8,7 @@ import asyncio
 import statistics
 import time
 
-from infra.offline_eval.api import evaluate_candidate, prepare_dataset
+from offline_eval.candidate_eval import evaluate_candidate, prepare_dataset
 from shared.llm import LlmSettings, build_async_client
 from shared.prompts import PromptLibrary
 

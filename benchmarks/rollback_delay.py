@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from infra.registry_harness import PromptWatcher, derived_prompt, private_registry
+from tests.support.registry_harness import PromptWatcher, derived_prompt, private_registry
 from shared.contracts.eval_run import EvalRunRecord
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash

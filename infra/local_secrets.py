@@ -10,7 +10,7 @@ from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
 from services.evaluator.access import ensure_feedback_tokens
-from services.registry.access import ensure_local_tokens
+from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
 
 
@@ -52,7 +52,7 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
         if keyring.ensure(source_id):
             created.append(paths.secrets_dir / "sources" / source_id / "keys")
     registry_tokens = paths.secrets_dir / "registry" / "tokens.yaml"
-    if ensure_local_tokens(registry_tokens):  # the prompt registry's API users (see services/registry/access.py)
+    if ensure_local_tokens(registry_tokens):  # the prompt registry's API users (see shared/prompts/access.py)
         created.append(registry_tokens)
     feedback_tokens = paths.secrets_dir / "evaluator" / "tokens.yaml"
     if ensure_feedback_tokens(feedback_tokens):  # who may send thumbs up or down (services/evaluator/access.py)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
-from infra.mail_publisher import publish_inbound, read_eml
+from shared.mail_publisher import publish_inbound, read_eml
 from infra.migrations import migrate_mail_history
 from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
@@ -15,7 +15,7 @@ from infra.servers.kafka import KafkaServer
 from infra.servers.redis import RedisServer
 from infra.servers.reference_model import ReferenceModelServer
 from infra.servers.weaviate import WeaviateServer
-from infra.services import service_status, start_services, stop_services
+from infra.service_processes import service_status, start_services, stop_services
 from infra.topic_reader import read_records
 from infra.topics import ensure_topics
 from services.console.settings import ConsoleSettings

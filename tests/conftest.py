@@ -1,9 +1,15 @@
-"""Every test carries exactly one of the markers unit / integration / e2e, taken from its folder."""
+"""Every test carries exactly one of the markers unit / integration / e2e, taken from its folder; the whole
+session runs against its own stack (tests/support/isolated_stack.py), never the one `make up` started."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.isolated_stack import isolate_test_stack
+
+# before any settings object is built, in this process and every process a test starts
+isolate_test_stack()
 
 _FOLDER_MARKERS = {"unit": pytest.mark.unit, "integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
 
@@ -30,9 +36,9 @@ def infrastructure() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def running_services(infrastructure: None) -> Iterator[None]:
-    """The registry, gateway, runtime, CRM-writer and console processes (infra.services.SERVICES), each its own
+    """The registry, gateway, runtime, CRM-writer and console processes (infra.service_processes.SERVICES), each its own
     OS process, consumers joined (the registry and the console: their HTTP health checks answering)."""
-    from infra.services import start_services, stop_services
+    from infra.service_processes import start_services, stop_services
     from infra.stack import prepare_models
 
     prepare_models()

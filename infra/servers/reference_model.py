@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from infra.reference_model import MODEL_ID
+from standins.reference_model import MODEL_ID
 from infra.servers.base import Server
 from shared.errors import InfraError
 from shared.llm import ReferenceModelSettings, reference_api_key
@@ -40,7 +40,7 @@ class ReferenceModelServer(Server):
         return {"PYTHONPATH": str(REPO_ROOT), "MAILSPINE_HOME": str(self.paths.home)}
 
     def command(self) -> Sequence[str]:
-        return [sys.executable, "-m", "infra.reference_model", "--host", self.settings.host,
+        return [sys.executable, "-m", "standins.reference_model", "--host", self.settings.host,
                 "--port", str(self.settings.port)]
 
     def healthy(self) -> bool:

@@ -15,8 +15,8 @@ from shared.eval_runs import EvalRunStore
 from shared.prompts.artifact import PromptArtifact
 
 if TYPE_CHECKING:
-    from infra.offline_eval.api import EvalOutcome
-    from infra.offline_eval.golden_mail import PreparedMail
+    from offline_eval.candidate_eval import EvalOutcome
+    from offline_eval.golden_mail import PreparedMail
 
 logger = logging.getLogger("mailspine.console.eval")
 JobState = Literal["queued", "preparing", "running", "done", "failed"]
@@ -104,7 +104,7 @@ class EvalJobs:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _prepared_mails(self) -> list["PreparedMail"]:
-        from infra.offline_eval.api import prepare_dataset
+        from offline_eval.candidate_eval import prepare_dataset
         from shared.golden import dataset_hash
 
         current = await asyncio.to_thread(dataset_hash)
@@ -113,7 +113,7 @@ class EvalJobs:
         return self._mails[1]
 
     async def _run(self, job: EvalJob, candidate: PromptArtifact, baseline: PromptArtifact | None) -> None:
-        from infra.offline_eval.api import evaluate_candidate
+        from offline_eval.candidate_eval import evaluate_candidate
 
         try:
             async with self._one_at_a_time:

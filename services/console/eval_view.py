@@ -36,7 +36,7 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 
 def _lower_is_better(metric: str) -> bool:
-    from infra.offline_eval.metrics import GUARDS
+    from offline_eval.metrics import GUARDS
 
     return any(guard.name == metric and guard.lower_is_better for guard in GUARDS)
 

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.registry_client import RegistryClient
 from services.console.session import csrf_token, pop_notice, session_of
-from services.registry.access import AccessDenied, authorize_release
+from shared.prompts.access import AccessDenied, authorize_release
 from shared.bearer_tokens import Principal, TokenTable
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescape is on for .html

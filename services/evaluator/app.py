@@ -9,18 +9,18 @@ from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from services.evaluator import api
+from services.evaluator import http_api
 from services.evaluator.access import ensure_feedback_tokens
-from services.evaluator.canary_guard import CanaryGuard, RegistryRollback
-from services.evaluator.golden_queue import GoldenCandidateQueue
+from services.evaluator.canary.guard import CanaryGuard, RegistryRollback
+from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.handlers import EvaluatorDeps, register
-from services.evaluator.registry_changes import mirror_registry_changes
-from services.evaluator.run_scoring import RunScorer
+from services.evaluator.drift.registry_changes import mirror_registry_changes
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.runs import RunIndex
-from services.evaluator.scoring import ScorePublisher
+from services.evaluator.scoring.score_publisher import ScorePublisher
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.store import QualityStore
+from services.evaluator.drift.aggregates import QualityStore
 from services.registry.settings import RegistrySettings
 from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
@@ -105,5 +105,5 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
                         await loop
 
     app = FastAPI(title="Mailspine online evaluator", lifespan=lifespan)
-    api.install(app)
+    http_api.install(app)
     return app

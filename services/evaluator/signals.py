@@ -4,10 +4,10 @@ A reviewer's edit also becomes field-level corrections and a golden-dataset cand
 import logging
 from dataclasses import dataclass
 
-from services.evaluator.corrections import candidate_from, field_corrections
-from services.evaluator.golden_queue import GoldenCandidateQueue
+from services.evaluator.golden.corrections import candidate_from, field_corrections
+from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.runs import IndexedRun
-from services.evaluator.scoring import ScorePublisher
+from services.evaluator.scoring.score_publisher import ScorePublisher
 from shared.contracts.crm import CrmAckMessage
 from shared.contracts.eval_score import CRM_ACCEPTED, REVIEW_UNEDITED, THUMBS_UP, EvalScore
 from shared.contracts.review import ReviewDecisionMessage

@@ -16,7 +16,7 @@ from email.policy import Policy
 from email.utils import getaddresses
 from typing import Any
 
-from services.gateway.html_text import html_to_text
+from shared.html_text import html_to_text
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail
 

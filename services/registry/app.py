@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.registry import api
-from services.registry.access import ensure_local_tokens
+from services.registry import http_api
+from shared.prompts.access import ensure_local_tokens
 from shared.bearer_tokens import TokenTable
 from services.registry.changes import BOOTSTRAP_ACTOR
 from services.registry.service import RegistryService
@@ -77,5 +77,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Mailspine prompt registry", lifespan=lifespan)
-    api.install(app)
+    http_api.install(app)
     return app

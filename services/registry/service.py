@@ -8,9 +8,9 @@ from collections.abc import Callable
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 
-from services.registry.access import Principal, authorize_publish, authorize_release
+from shared.prompts.access import Principal, authorize_publish, authorize_release
 from services.registry.changes import plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
-from services.registry.gate import require_passing_eval
+from services.registry.promotion_gate import require_passing_eval
 from shared.audit import AuditChain
 from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.registry import Label, PublishedVersion, RegistryEvent

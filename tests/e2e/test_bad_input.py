@@ -13,7 +13,7 @@ from infra.kafka_acls import ADMIN
 from shared.contracts.mail import QuarantineReason
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE, dead_letter_topic
 from shared.settings import KafkaSettings
-from tests.helpers import read_until, send_mails
+from tests.support.helpers import read_until, send_mails
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

@@ -6,7 +6,7 @@ import pytest
 
 from infra.servers.kafka import KafkaServer
 from shared.contracts.topics import CRM_WRITES
-from tests.helpers import read_until, send_mails
+from tests.support.helpers import read_until, send_mails
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

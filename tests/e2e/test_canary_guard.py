@@ -7,16 +7,16 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
-from infra.prompts_cli import fetch_artifact
+from offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
+from cli.prompts_command import fetch_artifact
 from services.registry.settings import RegistrySettings
 from shared.bearer_tokens import TokenTable
 from shared.contracts.topics import AUDIT_LOG
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash
-from tests.eval_helpers import golden_inbound, send
-from tests.helpers import read_until, wait_for
-from tests.registry_builders import eval_run
+from tests.support.eval_helpers import golden_inbound, send
+from tests.support.helpers import read_until, wait_for
+from tests.support.registry_builders import eval_run
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

@@ -10,7 +10,7 @@ import pytest
 from shared.contracts.eval_score import SCHEMA_VALID
 from shared.contracts.topics import AGENT_RUNS, EVAL_SCORES, MAIL_ACCEPTED, tool_requests
 from shared.eval_sampling import BAGGAGE_KEY, SamplingDecision, load_policy
-from tests.helpers import read_until, send_mails
+from tests.support.helpers import read_until, send_mails
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

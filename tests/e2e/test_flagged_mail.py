@@ -5,9 +5,9 @@ import asyncio
 
 import pytest
 
-from infra.mail_publisher import inbound_from_eml, publish_inbound
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, REVIEW_REQUESTS
-from tests.helpers import read_until, unique_mail
+from tests.support.helpers import read_until, unique_mail
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

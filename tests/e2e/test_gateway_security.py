@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from infra.kafka_acls import MAIL_SOURCE
-from infra.mail_publisher import inbound_from_eml, inbound_headers
+from shared.mail_publisher import inbound_from_eml, inbound_headers
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import InboundMail, QuarantineReason
@@ -20,7 +20,7 @@ from shared.audit import verify_chain
 from shared.contracts.audit import AuditEvent
 from shared.contracts.topics import AUDIT_LOG, CRM_WRITES, MAIL_INBOUND, MAIL_QUARANTINE
 from shared.settings import KafkaSettings
-from tests.helpers import read_until, send_mails, unique_mail
+from tests.support.helpers import read_until, send_mails, unique_mail
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from infra.trace_story import JaegerQuery, Span
+from cli.trace_story import JaegerQuery, Span
 from shared.contracts.topics import CRM_WRITES
-from infra.mail_publisher import inbound_from_eml, publish_inbound
-from tests.helpers import read_until, send_mails, unique_mail, wait_for
+from shared.mail_publisher import inbound_from_eml, publish_inbound
+from tests.support.helpers import read_until, send_mails, unique_mail, wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

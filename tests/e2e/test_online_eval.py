@@ -10,8 +10,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from infra.trace_story import JaegerQuery
-from services.evaluator.golden_queue import GoldenCandidateQueue
+from cli.trace_story import JaegerQuery
+from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.settings import EvaluatorSettings
 from shared.contracts.crm import CrmAck, CrmAckMessage, CrmWriteRequest
 from shared.contracts.eval_score import CRM_ACCEPTED, GROUNDED, JUDGE_ACCEPTABLE, REVIEW_UNEDITED, SCHEMA_VALID, THUMBS_UP
@@ -19,8 +19,8 @@ from shared.contracts.extraction import Extraction
 from shared.contracts.review import ReviewDecision, ReviewDecisionMessage
 from shared.contracts.topics import CRM_ACKS, REVIEW_DECISIONS
 from shared.settings import RedisSettings
-from tests.eval_helpers import feedback_token, golden_inbound, publish_as, run_of, scores_of, send
-from tests.helpers import wait_for
+from tests.support.eval_helpers import feedback_token, golden_inbound, publish_as, run_of, scores_of, send
+from tests.support.helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 
@@ -128,7 +128,7 @@ def test_mailspine_quality_counts_the_tenants_scores(scored_mail: tuple[str, dic
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from infra.cli import main
+    from cli.main import main
 
     mail_id, _ = scored_mail
     scores_of(mail_id, {JUDGE_ACCEPTABLE})

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from faker import Faker
 
-from infra.mail_publisher import inbound_from_eml, publish_inbound
-from infra.trace_story import JaegerQuery
+from shared.mail_publisher import inbound_from_eml, publish_inbound
+from cli.trace_story import JaegerQuery
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED
 from shared.settings import PathSettings
-from tests.helpers import read_until, wait_for
+from tests.support.helpers import read_until, wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from infra.browser import ensure_chromium
-from infra.offline_eval.metrics import GUARDS
+from tests.support.browser import ensure_chromium
+from offline_eval.metrics import GUARDS
 from services.console.drafts import next_version
 from services.console.settings import ConsoleSettings
 from shared.bearer_tokens import TokenTable

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from infra.process import read_pid
-from infra.services import start_services
+from infra.service_processes import start_services
 from services.registry.settings import RegistrySettings
 from shared.contracts.topics import AGENT_RUNS, CRM_WRITES
 from shared.settings import PathSettings
-from tests.helpers import read_until, send_mails, wait_for
+from tests.support.helpers import read_until, send_mails, wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 
@@ -21,7 +21,7 @@ STALE_AFTER_SECONDS = 3.0  # PromptClientSettings.stale_after_seconds: the runti
 
 
 def _production_version() -> str:
-    from infra.prompts_cli import fetch_artifact
+    from cli.prompts_command import fetch_artifact
 
     return fetch_artifact("extract-email", label="production").version
 

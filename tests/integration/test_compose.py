@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from infra.compose_plugin import ensure_compose_plugin
-from infra.services import SERVICES
+from tests.support.compose_plugin import ensure_compose_plugin
+from infra.service_processes import SERVICES
 from shared.settings import REPO_ROOT
 
 

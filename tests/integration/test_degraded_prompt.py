@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
+from offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
 from shared.contracts.eval_run import EvalRunRecord
 from shared.prompts import PromptLibrary
 from shared.prompts.library import write_artifact

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 from redis.asyncio import Redis
 
-from infra.mail_publisher import inbound_from_eml, inbound_headers
+from shared.mail_publisher import inbound_from_eml, inbound_headers
 from infra.stack import prepare_models
 from services.gateway.app import build_deps
 from services.gateway.pipeline import Evidence, GatewayDeps, admit

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from infra.cli import main
-from services.evaluator.corrections import candidate_from
-from services.evaluator.golden_queue import (CANDIDATES_PART, CandidateAlreadyDecided, CandidateNotApprovable,
+from cli.main import main
+from services.evaluator.golden.corrections import candidate_from
+from services.evaluator.golden.queue import (CANDIDATES_PART, CandidateAlreadyDecided, CandidateNotApprovable,
                                              CandidateNotFound, GoldenCandidateQueue)
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import UserError
@@ -75,7 +75,7 @@ async def test_pending_lists_oldest_first_and_respects_the_limit(queue: GoldenCa
 
 
 async def test_an_approval_appends_one_golden_mail_that_loads_and_builds(queue: GoldenCandidateQueue) -> None:
-    from infra.offline_eval.golden_mail import build_inspector, prepare, rfc5322
+    from offline_eval.golden_mail import build_inspector, prepare, rfc5322
 
     before = load_golden(folder=queue.golden_dir)
     hash_before = dataset_hash(queue.golden_dir)

@@ -3,7 +3,7 @@
 The floors sit below the rates measured when the guardrail was built (held-out: 98.7% detection, 4.7% of
 benign mail flagged, 0.6% blocked); a change that falls through them fails here."""
 
-from infra.guardrail_eval import evaluate
+from offline_eval.guardrail_eval import evaluate
 
 
 def test_held_out_detection_and_false_positive_rates_stay_above_their_floors() -> None:

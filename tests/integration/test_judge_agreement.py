@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.offline_eval.prompt_variants import drop_guides, variant
-from infra.registry_harness import free_port
+from offline_eval.prompt_variants import drop_guides, variant
+from tests.support.registry_harness import free_port
 from infra.servers.reference_model import ReferenceModelServer
 from shared.contracts.eval_run import EvalRunRecord
 from shared.llm import ReferenceModelSettings

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.offline_eval.gate import artifacts_on, base_ref, changed_prompt_files
+from offline_eval.changed_prompts import artifacts_on, base_ref, changed_prompt_files
 from shared.prompts import PromptLibrary
 from shared.settings import REPO_ROOT
 

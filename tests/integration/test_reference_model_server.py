@@ -9,7 +9,7 @@ import numpy as np
 import openai
 import pytest
 
-from infra.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
+from standins.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
 from infra.servers.reference_model import ReferenceModelServer
 from shared.llm import LlmSettings, ReferenceModelSettings, build_async_client, reference_api_key
 from shared.prompts import PromptLibrary, render

@@ -9,14 +9,14 @@ import httpx
 import pytest
 from redis import Redis
 
-from infra.registry_harness import PrivateRegistry, derived_prompt, private_registry
+from tests.support.registry_harness import PrivateRegistry, derived_prompt, private_registry
 from infra.topic_reader import read_records
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash
 from shared.prompts import PromptArtifact
 from shared.settings import RedisSettings
-from tests.registry_builders import eval_run
+from tests.support.registry_builders import eval_run
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 
 from infra.kafka_acls import ADMIN
 from infra.migrations import connect
-from infra.trace_story import JaegerQuery
+from cli.trace_story import JaegerQuery
 from shared.contracts.topics import all_topics
 from shared.settings import KafkaSettings, RedisSettings, TracingSettings, WeaviateSettings
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.evaluator.corrections import candidate_from, candidate_id_for, field_corrections
-from services.evaluator.golden_queue import CandidateNotApprovable, golden_record
+from services.evaluator.golden.corrections import candidate_from, candidate_id_for, field_corrections
+from services.evaluator.golden.queue import CandidateNotApprovable, golden_record
 from shared.contracts.agent_run import RunEvidence
 from shared.contracts.crm import CrmAction, CrmWriteRequest
 from shared.contracts.eval_score import ScoredRun

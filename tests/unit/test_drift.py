@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.drift_false_alarms import noise_false_alarms
-from services.evaluator.drift import ChangeEvent, WindowSummary, detect_drift, mix_changes
+from services.evaluator.drift.detection import ChangeEvent, WindowSummary, detect_drift, mix_changes
 from services.evaluator.stats import Proportion
 from shared.contracts.eval_score import METRICS
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from services.evaluator.checks import CheckResult, grounding_check, schema_check
+from services.evaluator.scoring.checks import CheckResult, grounding_check, schema_check
 from shared.contracts.extraction import Extraction
 from shared.golden import load_golden
 from shared.prompts.library import load_file, prompts_root

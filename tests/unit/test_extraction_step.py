@@ -14,7 +14,7 @@ from shared.contracts.mail import AcceptedMailBody, GuardrailSummary
 from shared.errors import RetryLater
 from shared.prompts import PromptLibrary
 from shared.spotlight import spotlight, spotlight_contract
-from tests.scripted_model import ScriptedModel
+from tests.support.scripted_model import ScriptedModel
 
 GOOD = {"intent": "refund_request", "customer_name": "<PERSON_1>", "company": None, "order_ids": ["AC-1"],
         "invoice_ids": [], "amounts": [{"value": "12.00", "currency": "EUR"}], "dates": ["2026-12-01"],

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.mail_publisher import inbound_from_eml, read_eml
+from shared.mail_publisher import inbound_from_eml, read_eml
 from services.gateway.inbound import validate_inbound
 from services.gateway.quarantine import quarantine_record
 from shared.contracts.mail import QuarantineReason

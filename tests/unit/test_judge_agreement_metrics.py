@@ -3,8 +3,8 @@ and the gate comparing a candidate judge with a baseline judge on the same extra
 
 import pytest
 
-from infra.offline_eval.judge_agreement import JUDGE_GUARDS, Candidate, Judged, matches_labels, summarize_judged
-from infra.offline_eval.metrics import compare
+from offline_eval.judge_agreement import JUDGE_GUARDS, Candidate, Judged, matches_labels, summarize_judged
+from offline_eval.metrics import compare
 from shared.contracts.agent_run import RunEvidence
 from shared.contracts.extraction import Extraction
 from shared.golden import load_golden

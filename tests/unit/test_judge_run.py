@@ -10,14 +10,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from services.evaluator import judge as judge_module
-from services.evaluator.judge import JudgeFailed, is_judge_prompt, judge_run
+from services.evaluator.scoring import judge as judge_module
+from services.evaluator.scoring.judge import JudgeFailed, is_judge_prompt, judge_run
 from shared.contracts.agent_run import RunEvidence
 from shared.errors import RetryLater
 from shared.prompts import PromptLibrary
 from shared.spotlight import BEGIN, DATAMARK
 from shared.tracing import attributes
-from tests.scripted_model import ScriptedModel
+from tests.support.scripted_model import ScriptedModel
 
 LIBRARY = PromptLibrary()
 JUDGE = LIBRARY.get("judge-extraction", "1.0.0")

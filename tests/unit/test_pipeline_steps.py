@@ -11,7 +11,7 @@ from shared.contracts.mail import AcceptedMail, AcceptedMailBody, GuardrailSumma
 from shared.errors import DeadLetter
 from shared.prompts import PromptArtifact, PromptLibrary
 from shared.spotlight import spotlight, spotlight_contract
-from tests.scripted_model import ScriptedModel
+from tests.support.scripted_model import ScriptedModel
 from tests.unit.test_extraction_step import GOOD
 
 

@@ -14,7 +14,7 @@ from services.registry.changes import plan_bootstrap_labels, plan_publish
 from shared.errors import RetryLater
 from shared.prompts.client import PromptClient, PromptClientSettings
 from shared.settings import KafkaSettings
-from tests.registry_builders import artifact
+from tests.support.registry_builders import artifact
 
 
 def _client_knowing_one_prompt() -> PromptClient:

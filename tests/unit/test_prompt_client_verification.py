@@ -9,7 +9,7 @@ from shared.contracts.topics import REGISTRY_PROMPTS
 from shared.prompts.registry_follower import RegistryFollower
 from shared.prompts.registry_state import RegistryState
 from shared.settings import KafkaSettings
-from tests.registry_builders import artifact
+from tests.support.registry_builders import artifact
 
 
 def test_a_forged_record_is_refused_and_never_served(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from infra.cli import build_parser, main
+from cli.main import build_parser, main
 
 
 def test_every_prompts_command_exists() -> None:

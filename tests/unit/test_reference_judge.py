@@ -7,9 +7,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from infra.offline_eval.prompt_variants import drop_guides, variant
-from infra.reference_model.completion import complete
-from services.evaluator.judge import judge_variables
+from offline_eval.prompt_variants import drop_guides, variant
+from standins.reference_model.completion import complete
+from services.evaluator.scoring.judge import judge_variables
 from shared.contracts.agent_run import RunEvidence
 from shared.prompts import PromptArtifact, PromptLibrary, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from services.registry.access import (
+from shared.prompts.access import (
     LOCAL_USERS,
     AccessDenied,
     add_user,

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from services.registry.changes import ChangeRefused, plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
-from services.registry.gate import GateRefused, require_passing_eval
+from services.registry.promotion_gate import GateRefused, require_passing_eval
 from shared.eval_runs import EvalRunStore
 from shared.prompts import ArtifactError, PromptArtifact
 from shared.prompts.registry_state import PromptNotFound, RegistryState
-from tests.registry_builders import artifact, eval_run
+from tests.support.registry_builders import artifact, eval_run
 
 DATASET = "0123456789abcdef"
 

@@ -1,4 +1,4 @@
-from infra.trace_story import render_tree, spans_of
+from cli.trace_story import render_tree, spans_of
 
 
 def _span(span_id: str, parent: str, name: str, start: int, attrs: dict[str, str]) -> dict:

