@@ -47,3 +47,9 @@ def isolate_test_stack() -> dict[str, str]:
     env = stack_environment(port_base, home)
     os.environ.update(env)
     return env
+
+
+if __name__ == "__main__":
+    # `eval "$(python -m tests.support.isolated_stack)"` points a shell at the test stack
+    for name, value in isolate_test_stack().items():
+        print(f"export {name}={value}")
