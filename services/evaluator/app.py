@@ -13,7 +13,7 @@ from services.evaluator import http_api
 from services.evaluator.access import ensure_feedback_tokens
 from services.evaluator.canary.guard import CanaryGuard, RegistryRollback
 from services.evaluator.golden.queue import GoldenCandidateQueue
-from services.evaluator.handlers import EvaluatorDeps, register
+from services.evaluator.handlers import EvaluatorDeps, provide, register
 from services.evaluator.drift.registry_changes import mirror_registry_changes
 from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.runs import RunIndex
@@ -67,16 +67,17 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
         llm = build_async_client(LlmSettings.load())
         store = QualityStore(redis, settings.bucket_seconds, settings.run_ttl_seconds)
         runs = RunIndex(redis, settings.run_ttl_seconds, settings.pending_ttl_seconds)
-        publisher = ScorePublisher(broker)
+        publishers = register(broker, settings)
+        publisher = ScorePublisher(publishers.scores)
         # the registry URL every prompt client uses (compose points it at the registry container)
         rollback = RegistryRollback(PromptClientSettings().registry_url, registry_token(settings))
-        guard = CanaryGuard(store, prompts.follower.state, rollback, broker, settings)
+        guard = CanaryGuard(store, prompts.follower.state, rollback, publishers.audit, settings)
         deps = EvaluatorDeps(
             runs=runs, store=store, guard=guard,
             run_scorer=RunScorer(llm=llm, prompts=prompts, publisher=publisher, judge_prompt=settings.judge_prompt,
                                  acceptable_score=settings.judge_acceptable_score),
             signals=SignalScorer(publisher=publisher, candidates=GoldenCandidateQueue(redis)))
-        register(broker, settings, deps)
+        provide(broker, deps)
         if ensure_feedback_tokens(settings.tokens_file):
             logger.info("generated local-development feedback tokens in %s", settings.tokens_file)
         async with AsyncExitStack() as cleanup:

@@ -1,10 +1,16 @@
 """Thin subscribers: run summaries (index, checks, judge), signals (CRM acks, review decisions) and scores
-(aggregation, then the canary guard). A signal that arrives before its run waits for it in Redis."""
+(aggregation, then the canary guard). A signal that arrives before its run waits for it in Redis.
+
+``register`` declares what the evaluator consumes and publishes (the AsyncAPI document is generated from it);
+``provide`` hands the handlers their dependencies through the broker's context."""
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 
+from faststream import Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 
 from services.evaluator.canary.guard import CanaryGuard
@@ -15,13 +21,15 @@ from services.evaluator.signals import SignalScorer
 from services.evaluator.drift.aggregates import QualityStore
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
+from shared.contracts.audit import AuditEvent
 from shared.contracts.crm import CrmAckMessage
 from shared.contracts.eval_score import EvalScoreMessage
 from shared.contracts.review import ReviewDecisionMessage
-from shared.contracts.topics import AGENT_RUNS, CRM_ACKS, EVAL_SCORES, REVIEW_DECISIONS
+from shared.contracts.topics import AGENT_RUNS, AUDIT_LOG, CRM_ACKS, EVAL_SCORES, REVIEW_DECISIONS
 from shared.tracing import attributes
 
 Signal = CrmAckMessage | ReviewDecisionMessage
+DEPS = "evaluator_deps"
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,15 @@ class EvaluatorDeps:
     guard: CanaryGuard
 
 
-def _parse_signal(topic: str, raw: dict) -> Signal:
+@dataclass(frozen=True)
+class EvaluatorPublishers:
+    """The evaluator publishes from its scorers and its canary guard, so they are built with these."""
+
+    scores: DefaultPublisher
+    audit: DefaultPublisher
+
+
+def _parse_signal(topic: str, raw: dict[str, Any]) -> Signal:
     """A signal by its topic's contract; a bad message raises, and is dead-lettered with the reason."""
     return CrmAckMessage.model_validate(raw) if topic == CRM_ACKS else ReviewDecisionMessage.model_validate(raw)
 
@@ -45,9 +61,23 @@ async def _apply_signal(signal: Signal, indexed: IndexedRun, deps: EvaluatorDeps
         await deps.signals.review(signal, indexed)
 
 
-def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDeps) -> None:
+def provide(broker: KafkaBroker, deps: EvaluatorDeps) -> None:
+    broker.context.set_global(DEPS, deps)
+
+
+def register(broker: KafkaBroker, settings: EvaluatorSettings) -> EvaluatorPublishers:
+    service = settings.service_name
+    publishers = EvaluatorPublishers(
+        scores=broker.publisher(EVAL_SCORES, schema=EvalScoreMessage, title=f"{EVAL_SCORES}:{service}",
+                                description="Checks, judge scores and signals, one per metric, mail and origin; "
+                                            "key = mail id."),
+        audit=broker.publisher(AUDIT_LOG, schema=AuditEvent, title=f"{AUDIT_LOG}:{service}",
+                               description="The canary guard's automatic rollbacks; key = the chain id."),
+    )
+
     @durable_subscriber(broker, AGENT_RUNS, group_id=settings.runs_group)
-    async def on_agent_run(message: AgentRunMessage) -> None:
+    async def on_agent_run(message: AgentRunMessage, deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+        """Indexes the run, applies the signals that waited for it, and scores it when it is sampled."""
         span = trace.get_current_span()
         span.set_attributes({attributes.MAIL_ID: message.mail_id, attributes.TENANT: message.tenant,
                              attributes.EVAL_SAMPLED: message.payload.sampled})
@@ -60,7 +90,10 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDe
 
     # one consumer for both signal topics: one group member, and a signal keeps its topic's contract
     @durable_subscriber(broker, CRM_ACKS, REVIEW_DECISIONS, group_id=settings.signals_group)
-    async def on_signal(raw: dict, message: KafkaMessage) -> None:
+    async def on_signal(raw: dict[str, Any], message: KafkaMessage,
+                        deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+        """A CrmAckMessage (crm.acks.v1) or a ReviewDecisionMessage (review.decisions.v1), validated by its
+        topic's contract; a signal that arrives before its run waits for it."""
         topic = message.raw_message.topic
         signal = _parse_signal(topic, raw)
         span = trace.get_current_span()
@@ -73,6 +106,9 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDe
         await _apply_signal(signal, indexed, deps)
 
     @durable_subscriber(broker, EVAL_SCORES, group_id=settings.scores_group)
-    async def on_score(message: EvalScoreMessage) -> None:
+    async def on_score(message: EvalScoreMessage, deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+        """Aggregates a score once, then tells the canary guard which prompt has news."""
         if await deps.store.record_score(message.tenant, message.payload):
             deps.guard.scores_arrived(message.payload.run.prompt)
+
+    return publishers

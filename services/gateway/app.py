@@ -4,7 +4,7 @@ from faststream import FastStream
 from redis.asyncio import Redis
 
 from services.gateway.guardrails.classifier import load_or_train
-from services.gateway.handlers import register
+from services.gateway.handlers import provide, register
 from services.gateway.pipeline import GatewayDeps
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
@@ -36,7 +36,8 @@ def create_app() -> FastStream:
     settings = GatewaySettings()
     broker = build_broker(settings.service_name)
     redis = Redis.from_url(RedisSettings().url)
-    register(broker, build_deps(settings, redis))
+    register(broker, settings)
+    provide(broker, build_deps(settings, redis))
     app = build_app(broker, settings.service_name)
     app.after_shutdown(redis.aclose)
     return app

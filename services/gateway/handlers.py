@@ -1,23 +1,42 @@
-"""Thin subscriber: raw bytes in; mail.accepted.v1 or mail.quarantine.v1 out, with a span and an audit event."""
+"""Thin subscriber: raw bytes in; mail.accepted.v1 or mail.quarantine.v1 out, with a span and an audit event.
+
+``register`` declares what the gateway consumes and publishes (the AsyncAPI document is generated from it);
+``provide`` hands the handler its dependencies through the broker's context."""
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import Annotated
 
+from faststream import Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.publisher import DefaultPublisher
 from faststream.opentelemetry import CurrentBaggage
 from opentelemetry import trace
 
 from services.gateway.pipeline import Evidence, GatewayDeps, admit
 from services.gateway.quarantine import quarantine_record
+from services.gateway.settings import GatewaySettings
 from shared.audit import AuditChain
 from shared.broker import durable_subscriber
+from shared.contracts.audit import AuditEvent
+from shared.contracts.mail import AcceptedMail, QuarantineRecord
 from shared.contracts.topics import AUDIT_LOG, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE
 from shared.errors import QuarantineMail
 from shared.eval_sampling import BAGGAGE_KEY
 from shared.tracing import attributes
 
 logger = logging.getLogger(__name__)
+
+DEPS = "gateway_deps"
+
+
+@dataclass(frozen=True)
+class GatewayPublishers:
+    accepted: DefaultPublisher
+    quarantine: DefaultPublisher
+    audit: DefaultPublisher
 
 
 def _raw_bytes(message: KafkaMessage) -> bytes:
@@ -34,12 +53,29 @@ def _record_evidence(span: trace.Span, evidence: Evidence) -> None:
         span.set_attribute(f"mailspine.gateway.stage_ms.{stage}", ms)
 
 
-def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
-    audit = AuditChain(deps.settings.service_name)
+def provide(broker: KafkaBroker, deps: GatewayDeps) -> None:
+    broker.context.set_global(DEPS, deps)
+
+
+def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublishers:
+    service = settings.service_name
+    audit = AuditChain(service)
+    publishers = GatewayPublishers(
+        accepted=broker.publisher(MAIL_ACCEPTED, schema=AcceptedMail, title=f"{MAIL_ACCEPTED}:{service}",
+                                  description="Parsed, redacted, spotlighted mail; key = mail id."),
+        quarantine=broker.publisher(MAIL_QUARANTINE, schema=QuarantineRecord, title=f"{MAIL_QUARANTINE}:{service}",
+                                    description="Every input the gateway refused, with a machine-readable reason; "
+                                                "key = the inbound record's key."),
+        audit=broker.publisher(AUDIT_LOG, schema=AuditEvent, title=f"{AUDIT_LOG}:{service}",
+                               description="The gateway's verdict on each record; key = the chain id."),
+    )
 
     # the gateway decodes nothing before it has checked the size, so it takes the raw bytes
-    @durable_subscriber(broker, MAIL_INBOUND, group_id=deps.settings.consumer_group, decoder=_raw_bytes)
-    async def on_inbound_mail(raw: bytes, message: KafkaMessage, baggage: CurrentBaggage) -> None:
+    @durable_subscriber(broker, MAIL_INBOUND, group_id=settings.consumer_group, decoder=_raw_bytes)
+    async def on_inbound_mail(raw: bytes, message: KafkaMessage, baggage: CurrentBaggage,
+                              deps: Annotated[GatewayDeps, Context(DEPS)]) -> None:
+        """Raw bytes of an InboundMail (JSON), signed by its mail server in the Kafka headers. The gateway checks
+        size, encoding and signature before it decodes, so every refusal is quarantined with its reason."""
         span = trace.get_current_span()
         headers = {k: str(v) for k, v in message.headers.items()}
         record = message.raw_message
@@ -61,8 +97,8 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
                                  detail={"reason": refusal.reason, "position": position, **evidence.attributes})
             # independent records: both in flight at once halves the wait for the broker's acknowledgements
             await asyncio.gather(
-                broker.publish(quarantined.model_dump(mode="json"), MAIL_QUARANTINE, key=record.key),
-                broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode()),
+                publishers.quarantine.publish(quarantined.model_dump(mode="json"), key=record.key),
+                publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
             )
             return
         _record_evidence(span, evidence)
@@ -76,6 +112,8 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
         event = audit.record(f"gateway.{verdict}", mail_id=accepted.mail_id, tenant=accepted.tenant,
                              detail={"position": position, **evidence.attributes})
         await asyncio.gather(
-            broker.publish(accepted.model_dump(mode="json"), MAIL_ACCEPTED, key=accepted.mail_id.encode()),
-            broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode()),
+            publishers.accepted.publish(accepted.model_dump(mode="json"), key=accepted.mail_id.encode()),
+            publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
         )
+
+    return publishers

@@ -7,19 +7,18 @@ Every refusal raises QuarantineMail with a machine-readable reason. What the gat
 import base64
 import binascii
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Protocol
 
 from services.gateway.guardrails.classifier import InjectionClassifier
 from services.gateway.guardrails.verdict import Thresholds, Verdict, assess_injection
 from services.gateway.inbound import validate_inbound
 from services.gateway.mime import MimeLimits, parse_mail
-from shared.pii_vault import PiiVault
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
-from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
 from services.gateway.source_keys import SourceKeyring
@@ -39,14 +38,26 @@ from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
 
 
+class SeenMessages(Protocol):
+    """The replay check's port (Redis in production, see ``ReplayGuard``)."""
+
+    async def admit(self, source_id: str, message_id: str, position: str) -> None: ...
+
+
+class PiiSealer(Protocol):
+    """The PII vault's sealing side (``shared.pii_vault.PiiVault``)."""
+
+    async def store(self, mail_id: str, originals: Mapping[str, str]) -> None: ...
+
+
 @dataclass
 class GatewayDeps:
     settings: GatewaySettings
     keyring: SourceKeyring
     policy: DeliveryPolicy
-    replay: ReplayGuard
+    replay: SeenMessages
     redactor: PiiRedactor
-    vault: PiiVault
+    vault: PiiSealer
     classifier: InjectionClassifier
     sampling: SamplingPolicy
 

@@ -13,7 +13,7 @@ from services.registry import http_api
 from shared.prompts.access import ensure_local_tokens
 from shared.bearer_tokens import TokenTable
 from services.registry.changes import BOOTSTRAP_ACTOR
-from services.registry.service import RegistryService
+from services.registry.service import RegistryService, declare_publishers
 from services.registry.settings import RegistrySettings
 from services.registry.view import RegistryView
 from shared.broker import build_broker
@@ -36,6 +36,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = KafkaSettings.for_principal(settings.service_name)
         broker = build_broker(settings.service_name, kafka)
+        publishers = declare_publishers(broker, settings.service_name)
         redis = Redis.from_url(RedisSettings().url)
         view = RegistryView(redis, settings.redis_prefix)
 
@@ -64,7 +65,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             cleanup.push_async_callback(follower.stop)
             await view.rebuild(follower.state)  # the log is the truth; Redis is rebuilt from it on every start
             follower.on_change = mirror
-            service = RegistryService(broker, follower, EvalRunStore(), dataset_hash,
+            service = RegistryService(publishers, follower, EvalRunStore(), dataset_hash,
                                       service_name=settings.service_name, write_timeout=settings.write_timeout_seconds)
             if ensure_local_tokens(settings.tokens_file):
                 logger.info("generated local-development registry tokens in %s", settings.tokens_file)

@@ -5,13 +5,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from dataclasses import dataclass
+
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 
 from shared.prompts.access import Principal, authorize_publish, authorize_release
 from services.registry.changes import plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
 from services.registry.promotion_gate import require_passing_eval
 from shared.audit import AuditChain
+from shared.contracts.audit import AuditEvent
 from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.registry import Label, PublishedVersion, RegistryEvent
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS, REGISTRY_PROMPTS
@@ -25,10 +29,31 @@ logger = logging.getLogger(__name__)
 tracer = trace.get_tracer("mailspine.registry")
 
 
+@dataclass(frozen=True)
+class RegistryPublishers:
+    prompts: DefaultPublisher
+    events: DefaultPublisher
+    audit: DefaultPublisher
+
+
+def declare_publishers(broker: KafkaBroker, service_name: str) -> RegistryPublishers:
+    """What the registry writes; the AsyncAPI document is generated from these declarations."""
+    return RegistryPublishers(
+        prompts=broker.publisher(REGISTRY_PROMPTS, schema=PublishedVersion, title=f"{REGISTRY_PROMPTS}:{service_name}",
+                                 description="One record per published prompt version (compacted); "
+                                             "key = name@version."),
+        events=broker.publisher(REGISTRY_EVENTS, schema=RegistryEvent, title=f"{REGISTRY_EVENTS}:{service_name}",
+                                description="Every change of a prompt's versions and labels, with the labels after "
+                                            "it; key = prompt name."),
+        audit=broker.publisher(AUDIT_LOG, schema=AuditEvent, title=f"{AUDIT_LOG}:{service_name}",
+                               description="Every registry change and who made it; key = the chain id."),
+    )
+
+
 class RegistryService:
-    def __init__(self, broker: KafkaBroker, follower: RegistryFollower, store: EvalRunStore,
+    def __init__(self, publishers: RegistryPublishers, follower: RegistryFollower, store: EvalRunStore,
                  dataset_hash: Callable[[], str], *, service_name: str, write_timeout: float) -> None:
-        self.broker = broker
+        self.publishers = publishers
         self.follower = follower
         self.store = store
         self.dataset_hash = dataset_hash
@@ -105,15 +130,15 @@ class RegistryService:
         event and its audit record; then wait for our follower to fold the event in."""
         written = []
         if record is not None:
-            written.append(await self.broker.publish(record.model_dump(mode="json"), REGISTRY_PROMPTS,
-                                                     key=record.ref.encode()))
-        metadata = await self.broker.publish(event.model_dump(mode="json"), REGISTRY_EVENTS, key=event.prompt.encode())
+            written.append(await self.publishers.prompts.publish(record.model_dump(mode="json"),
+                                                                 key=record.ref.encode()))
+        metadata = await self.publishers.events.publish(event.model_dump(mode="json"), key=event.prompt.encode())
         audit = self.audit.record(f"registry.{event.kind}", mail_id=None, tenant=None, detail={
             "event_id": event.event_id, "principal": event.actor, "prompt": event.prompt, "version": event.version,
             "content_hash": event.content_hash, "label": event.label, "previous_version": event.previous_version,
             "canary_percent": event.canary_percent, "eval_run_id": event.eval_run_id, "reason": event.reason,
             "at": event.at.isoformat()})
-        await self.broker.publish(audit.model_dump(mode="json"), AUDIT_LOG, key=self.audit.chain_id.encode())
+        await self.publishers.audit.publish(audit.model_dump(mode="json"), key=self.audit.chain_id.encode())
         for done in [*written, metadata]:
             await self.follower.wait_applied(done.topic, done.partition, done.offset, self.write_timeout)
         logger.info("registry %s %s %s by %s: %s", event.kind, event.prompt, event.version or "-", event.actor,

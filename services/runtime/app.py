@@ -6,7 +6,7 @@ import time
 from faststream import FastStream
 
 from services.runtime.agent import AgentDeps
-from services.runtime.handlers import register
+from services.runtime.handlers import provide, register
 from services.runtime.settings import RuntimeSettings
 from shared.broker import build_broker
 from shared.llm import LlmSettings, build_async_client
@@ -38,9 +38,9 @@ def create_app() -> FastStream:
     broker = build_broker(settings.service_name)
     llm = build_async_client(LlmSettings.load())
     prompts = PromptClient(KafkaSettings.for_principal(settings.service_name), client_id="runtime-prompts")
-    register(broker, settings, AgentDeps(llm=llm, prompts=prompts, summary_chars=settings.summary_chars,
-                                         max_attempts=settings.extraction_attempts,
-                                         max_body_chars=settings.max_body_chars))
+    register(broker, settings)
+    provide(broker, AgentDeps(llm=llm, prompts=prompts, summary_chars=settings.summary_chars,
+                              max_attempts=settings.extraction_attempts, max_body_chars=settings.max_body_chars))
     prompts.follower.on_change = _log_registry_change(prompts)
     app = build_app(broker, settings.service_name)
     # the prompt client must know the production versions before the first mail is consumed

@@ -12,14 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.stats import always_valid_comparison
 from services.evaluator.drift.aggregates import QualityStore
 from shared.audit import AuditChain
 from shared.contracts.eval_score import METRICS
-from shared.contracts.topics import AUDIT_LOG
 from shared.prompts.registry_state import PromptNotFound, PromptState, RegistryState
 
 logger = logging.getLogger("mailspine.evaluator.canary")
@@ -67,9 +66,9 @@ class RegistryRollback:
 
 class CanaryGuard:
     def __init__(self, store: QualityStore, registry_state: RegistryState, rollback: RegistryRollback,
-                 broker: KafkaBroker, settings: EvaluatorSettings) -> None:
+                 audit_log: DefaultPublisher, settings: EvaluatorSettings) -> None:
         self.store, self.state, self.rollback = store, registry_state, rollback
-        self.broker, self.settings = broker, settings
+        self.audit_log, self.settings = audit_log, settings
         self.audit = AuditChain(settings.service_name)
         self.dirty: set[str] = set()
         self.rolled_back: set[tuple[str, str]] = set()
@@ -135,7 +134,7 @@ class CanaryGuard:
             "prompt": prompt, "canary": verdict.canary, "production": verdict.production,
             "worse_metrics": verdict.worse_metrics, "registry_event_id": event.get("event_id"),
             "reason": reason, **verdict.evidence})
-        await self.broker.publish(audit.model_dump(mode="json"), AUDIT_LOG, key=self.audit.chain_id.encode())
+        await self.audit_log.publish(audit.model_dump(mode="json"), key=self.audit.chain_id.encode())
         logger.warning("rolled back canary %s@%s in %.0f ms: %s", prompt, verdict.canary,
                        (time.perf_counter() - started) * 1000, reason)
         return verdict

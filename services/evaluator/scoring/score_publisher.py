@@ -4,13 +4,12 @@ agent.run span, so the score is one click away from the run in Jaeger."""
 from datetime import UTC, datetime
 from typing import Any
 
-from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, TraceFlags
 
 from services.evaluator.runs import IndexedRun
 from shared.contracts.eval_score import EvalScore, EvalScoreMessage, ScoreSource, score_id
-from shared.contracts.topics import EVAL_SCORES
 from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.evaluator")
@@ -32,8 +31,8 @@ def run_context(indexed: IndexedRun) -> Any:
 
 
 class ScorePublisher:
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
+    def __init__(self, scores: DefaultPublisher) -> None:
+        self.scores = scores
 
     async def publish(self, indexed: IndexedRun, *, source: ScoreSource, metric: str, passed: bool, scorer: str,
                       origin: str, value: float | None = None, detail: dict[str, Any] | None = None) -> EvalScore:
@@ -51,5 +50,5 @@ class ScorePublisher:
             if value is not None:
                 span.set_attribute(SCORE_VALUE, value)
             message = EvalScoreMessage(tenant=indexed.tenant, mail_id=indexed.mail_id, payload=score)
-            await self.broker.publish(message.model_dump(mode="json"), EVAL_SCORES, key=indexed.mail_id.encode())
+            await self.scores.publish(message.model_dump(mode="json"), key=indexed.mail_id.encode())
         return score

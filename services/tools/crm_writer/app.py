@@ -3,7 +3,7 @@
 from faststream import FastStream
 from redis.asyncio import Redis
 
-from services.tools.crm_writer.handlers import register
+from services.tools.crm_writer.handlers import CrmWriterDeps, provide, register
 from services.tools.crm_writer.idempotency import WrittenKeys
 from services.tools.crm_writer.settings import CrmWriterSettings
 from shared.broker import build_broker
@@ -17,7 +17,8 @@ def create_app() -> FastStream:
     broker = build_broker(settings.service_name)
     redis = Redis.from_url(RedisSettings().url)
     vault = PiiVault(redis, PiiVaultSettings.load().key(), settings.vault_ttl_seconds)
-    register(broker, settings, WrittenKeys(redis, settings.idempotency_ttl_seconds), vault)
+    register(broker, settings)
+    provide(broker, CrmWriterDeps(written=WrittenKeys(redis, settings.idempotency_ttl_seconds), vault=vault))
     app = build_app(broker, settings.service_name)
     app.after_shutdown(redis.aclose)
     return app

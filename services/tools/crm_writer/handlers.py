@@ -1,21 +1,62 @@
-"""Thin subscriber: a tool request in; a CRM write (once per key) and a tool result out."""
+"""Thin subscriber: a tool request in; a CRM write (once per key) and a tool result out.
 
+``register`` declares what the CRM writer consumes and publishes (the AsyncAPI document is generated from it);
+``provide`` hands the handler its dependencies through the broker's context."""
+
+from dataclasses import dataclass
+from typing import Annotated, Protocol
+
+from faststream import Context
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 
-from services.tools.crm_writer.idempotency import WrittenKeys
 from services.tools.crm_writer.settings import CrmWriterSettings
 from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_result_for
 from shared.broker import durable_subscriber
-from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
+from shared.contracts.crm import (
+    CrmWriteMessage,
+    CrmWriteRequestMessage,
+    ToolOutcome,
+    ToolResultMessage,
+    crm_idempotency_key,
+)
 from shared.contracts.extraction import Extraction
-from shared.errors import DeadLetter
-from shared.pii_vault import PLACEHOLDER, PiiVault
 from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
+from shared.errors import DeadLetter
+from shared.pii_vault import PLACEHOLDER
 from shared.tracing import attributes
 
+DEPS = "crm_writer_deps"
 
-async def reveal_customer_address(vault: PiiVault, request: CrmWriteRequestMessage) -> str:
+
+class WrittenKeyStore(Protocol):
+    """Which idempotency keys were published (Redis in production, see ``WrittenKeys``)."""
+
+    async def was_written(self, idempotency_key: str) -> bool: ...
+
+    async def mark_written(self, idempotency_key: str) -> None: ...
+
+
+class PiiRevealer(Protocol):
+    """The PII vault's revealing side (``shared.pii_vault.PiiVault``)."""
+
+    async def reveal(self, mail_id: str, placeholder: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class CrmWriterDeps:
+    written: WrittenKeyStore
+    vault: PiiRevealer
+
+
+@dataclass(frozen=True)
+class CrmWriterPublishers:
+    crm_writes: DefaultPublisher
+    results: DefaultPublisher
+
+
+async def reveal_customer_address(vault: PiiRevealer, request: CrmWriteRequestMessage) -> str:
     placeholder = request.payload.customer_address
     if not PLACEHOLDER.fullmatch(placeholder):
         raise DeadLetter(f"customer_address {placeholder[:40]!r} is not a PII-vault placeholder")
@@ -25,7 +66,7 @@ async def reveal_customer_address(vault: PiiVault, request: CrmWriteRequestMessa
     return address
 
 
-async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extraction | None:
+async def reveal_facts(vault: PiiRevealer, request: CrmWriteRequestMessage) -> Extraction | None:
     """The extracted facts with the placeholders in their free-text fields turned back into values."""
     facts = request.payload.facts
     if facts is None:
@@ -40,9 +81,26 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
     return facts.model_copy(update=revealed)
 
 
-def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenKeys, vault: PiiVault) -> None:
+def provide(broker: KafkaBroker, deps: CrmWriterDeps) -> None:
+    broker.context.set_global(DEPS, deps)
+
+
+def register(broker: KafkaBroker, settings: CrmWriterSettings) -> CrmWriterPublishers:
+    service = settings.service_name
+    results_topic = tool_results(TOOL_NAME)
+    publishers = CrmWriterPublishers(
+        crm_writes=broker.publisher(CRM_WRITES, schema=CrmWriteMessage, title=f"{CRM_WRITES}:{service}",
+                                    description="The CRM's input, once per idempotency key (mail id + action), "
+                                                "with the customer's real address; key = the idempotency key."),
+        results=broker.publisher(results_topic, schema=ToolResultMessage, title=f"{results_topic}:{service}",
+                                 description="The outcome of one CRM-write call (written or duplicate); "
+                                             "key = mail id."),
+    )
+
     @durable_subscriber(broker, tool_requests(TOOL_NAME), group_id=settings.consumer_group)
-    async def on_crm_write_request(request: CrmWriteRequestMessage) -> None:
+    async def on_crm_write_request(request: CrmWriteRequestMessage,
+                                   deps: Annotated[CrmWriterDeps, Context(DEPS)]) -> None:
+        """One CRM write; a customer address that is not a placeholder the vault holds is dead-lettered."""
         span = trace.get_current_span()
         span.set_attribute(attributes.MAIL_ID, request.mail_id)
         span.set_attribute(attributes.TOOL_NAME, TOOL_NAME)
@@ -51,14 +109,16 @@ def register(broker: KafkaBroker, settings: CrmWriterSettings, written: WrittenK
         span.set_attribute(attributes.IDEMPOTENCY_KEY, key)
         # publish, then remember: a crash in between re-publishes the same key (the CRM dedups on it),
         # while remembering first could lose the write
-        if await written.was_written(key):
+        if await deps.written.was_written(key):
             outcome = ToolOutcome.DUPLICATE
         else:
-            crm_write = crm_write_for(request, await reveal_customer_address(vault, request),
-                                      await reveal_facts(vault, request))
-            await broker.publish(crm_write.model_dump(mode="json"), CRM_WRITES, key=key.encode())
-            await written.mark_written(key)
+            crm_write = crm_write_for(request, await reveal_customer_address(deps.vault, request),
+                                      await reveal_facts(deps.vault, request))
+            await publishers.crm_writes.publish(crm_write.model_dump(mode="json"), key=key.encode())
+            await deps.written.mark_written(key)
             outcome = ToolOutcome.WRITTEN
         span.set_attribute(attributes.OUTCOME, outcome)
         result = tool_result_for(request, outcome)
-        await broker.publish(result.model_dump(mode="json"), tool_results(TOOL_NAME), key=request.mail_id.encode())
+        await publishers.results.publish(result.model_dump(mode="json"), key=request.mail_id.encode())
+
+    return publishers
