@@ -93,6 +93,18 @@ def cmd_sources_rotate(args: argparse.Namespace) -> None:
     print(f"{args.source}: a new signing key is active; the previous key is accepted until the next rotation")
 
 
+def cmd_contracts_asyncapi(args: argparse.Namespace) -> None:
+    from cli.asyncapi_document import DOCUMENT, asyncapi_yaml
+
+    document = asyncapi_yaml()
+    if args.write:
+        DOCUMENT.parent.mkdir(parents=True, exist_ok=True)
+        DOCUMENT.write_text(document)
+        print(f"wrote {DOCUMENT}")
+    else:
+        print(document, end="")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mailspine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -130,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
                                   ).set_defaults(run=cmd_guardrails_corpus)
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
+
+    contracts = commands.add_parser("contracts", help="the topic contracts other teams integrate against")
+    contract_commands = contracts.add_subparsers(dest="contracts_command", required=True, metavar="COMMAND")
+    asyncapi = contract_commands.add_parser("asyncapi", help="the AsyncAPI document of every topic, from the code")
+    asyncapi.add_argument("--write", action="store_true", help="write docs/asyncapi.yaml instead of printing it")
+    asyncapi.set_defaults(run=cmd_contracts_asyncapi)
 
     from cli import eval_command, golden_command, prompts_command, quality_command
 

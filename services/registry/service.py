@@ -40,11 +40,11 @@ def declare_publishers(broker: KafkaBroker, service_name: str) -> RegistryPublis
     """What the registry writes; the AsyncAPI document is generated from these declarations."""
     return RegistryPublishers(
         prompts=broker.publisher(REGISTRY_PROMPTS, schema=PublishedVersion, title=f"{REGISTRY_PROMPTS}:{service_name}",
-                                 description="One record per published prompt version (compacted); "
-                                             "key = name@version."),
+                                 description="One record per published prompt version (compacted), read back by "
+                                             "every prompt client; key = name@version."),
         events=broker.publisher(REGISTRY_EVENTS, schema=RegistryEvent, title=f"{REGISTRY_EVENTS}:{service_name}",
                                 description="Every change of a prompt's versions and labels, with the labels after "
-                                            "it; key = prompt name."),
+                                            "it, read back by every prompt client; key = prompt name."),
         audit=broker.publisher(AUDIT_LOG, schema=AuditEvent, title=f"{AUDIT_LOG}:{service_name}",
                                description="Every registry change and who made it; key = the chain id."),
     )

@@ -1,6 +1,10 @@
 """tool.email_sender.*: send one reply through the organisation's relay; consequential (needs an approval)."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.envelope import Envelope
 
 
 class SendReply(BaseModel):
@@ -17,3 +21,22 @@ class SendReplyOutput(BaseModel):
 
     message_id: str
     delivered_to: list[str] = Field(description="placeholders, as the agent named them")
+
+
+class SentReply(BaseModel):
+    """Value of mail.outbound.v1, key = mail id: one reply the email sender handed to the outbound relay. Like every
+    topic but crm.writes.v1, it names people by placeholder; the relay received the revealed addresses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    call_id: str
+    message_id: str
+    in_reply_to: str | None = None
+    to: list[str] = Field(min_length=1, description="placeholders, as the agent named them")
+    subject: str
+    body: str = Field(description="as the agent wrote it, placeholders kept")
+    sent_at: datetime
+
+
+class SentReplyMessage(Envelope[SentReply]):
+    pass
