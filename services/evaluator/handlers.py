@@ -14,6 +14,7 @@ from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 
 from services.evaluator.canary.guard import CanaryGuard
+from services.evaluator.consumer_ports import ConsumerDeps
 from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.runs import IndexedRun, RunIndex
 from services.evaluator.settings import EvaluatorSettings
@@ -54,14 +55,14 @@ def _parse_signal(topic: str, raw: dict[str, Any]) -> Signal:
     return CrmAckMessage.model_validate(raw) if topic == CRM_ACKS else ReviewDecisionMessage.model_validate(raw)
 
 
-async def _apply_signal(signal: Signal, indexed: IndexedRun, deps: EvaluatorDeps) -> None:
+async def _apply_signal(signal: Signal, indexed: IndexedRun, deps: ConsumerDeps) -> None:
     if isinstance(signal, CrmAckMessage):
         await deps.signals.crm_ack(signal, indexed)
     else:
         await deps.signals.review(signal, indexed)
 
 
-def provide(broker: KafkaBroker, deps: EvaluatorDeps) -> None:
+def provide(broker: KafkaBroker, deps: ConsumerDeps) -> None:
     broker.context.set_global(DEPS, deps)
 
 
@@ -76,7 +77,7 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings) -> EvaluatorPubli
     )
 
     @durable_subscriber(broker, AGENT_RUNS, group_id=settings.runs_group)
-    async def on_agent_run(message: AgentRunMessage, deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+    async def on_agent_run(message: AgentRunMessage, deps: Annotated[ConsumerDeps, Context(DEPS)]) -> None:
         """Indexes the run, applies the signals that waited for it, and scores it when it is sampled."""
         span = trace.get_current_span()
         span.set_attributes({attributes.MAIL_ID: message.mail_id, attributes.TENANT: message.tenant,
@@ -91,7 +92,7 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings) -> EvaluatorPubli
     # one consumer for both signal topics: one group member, and a signal keeps its topic's contract
     @durable_subscriber(broker, CRM_ACKS, REVIEW_DECISIONS, group_id=settings.signals_group)
     async def on_signal(raw: dict[str, Any], message: KafkaMessage,
-                        deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+                        deps: Annotated[ConsumerDeps, Context(DEPS)]) -> None:
         """A CrmAckMessage (crm.acks.v1) or a ReviewDecisionMessage (review.decisions.v1), validated by its
         topic's contract; a signal that arrives before its run waits for it."""
         topic = message.raw_message.topic
@@ -106,7 +107,7 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings) -> EvaluatorPubli
         await _apply_signal(signal, indexed, deps)
 
     @durable_subscriber(broker, EVAL_SCORES, group_id=settings.scores_group)
-    async def on_score(message: EvalScoreMessage, deps: Annotated[EvaluatorDeps, Context(DEPS)]) -> None:
+    async def on_score(message: EvalScoreMessage, deps: Annotated[ConsumerDeps, Context(DEPS)]) -> None:
         """Aggregates a score once, then tells the canary guard which prompt has news."""
         if await deps.store.record_score(message.tenant, message.payload):
             deps.guard.scores_arrived(message.payload.run.prompt)

@@ -3,16 +3,23 @@ A reviewer's edit also becomes field-level corrections and a golden-dataset cand
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from services.evaluator.golden.corrections import candidate_from, field_corrections
-from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.runs import IndexedRun
 from services.evaluator.scoring.score_publisher import ScorePublisher
 from shared.contracts.crm import CrmAckMessage
 from shared.contracts.eval_score import CRM_ACCEPTED, REVIEW_UNEDITED, THUMBS_UP, EvalScore
+from shared.contracts.golden_candidate import GoldenCandidate
 from shared.contracts.review import ReviewDecisionMessage
 
 logger = logging.getLogger("mailspine.evaluator.signals")
+
+
+class GoldenCandidates(Protocol):
+    """Where corrections wait for a person (``GoldenCandidateQueue``); False for one already queued."""
+
+    async def add(self, candidate: GoldenCandidate) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class Feedback:
 @dataclass(frozen=True)
 class SignalScorer:
     publisher: ScorePublisher
-    candidates: GoldenCandidateQueue
+    candidates: GoldenCandidates
 
     async def crm_ack(self, ack: CrmAckMessage, indexed: IndexedRun) -> EvalScore:
         detail = {"action": str(ack.payload.action), "reason": ack.payload.reason}
