@@ -170,4 +170,5 @@ def asyncapi_document() -> dict[str, Any]:
 
 
 def asyncapi_yaml() -> str:
-    return yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=120)
+    text: str = yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True, width=120)
+    return text

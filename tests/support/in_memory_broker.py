@@ -5,6 +5,7 @@ from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.call_wrapper import KafkaHandlerCallWrapper
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from pydantic import SecretStr
 
 from shared.broker import build_broker
@@ -20,7 +21,8 @@ def unit_broker(service_name: str) -> KafkaBroker:
 
 def handler_of(broker: KafkaBroker, topic: str) -> KafkaHandlerCallWrapper[Any, Any]:
     """The one handler subscribed to ``topic``, with the ``mock`` a test broker records its calls on."""
-    handlers = [call.handler for subscriber in broker.subscribers if topic in subscriber.topic_names
+    handlers = [call.handler for subscriber in broker.subscribers
+                if isinstance(subscriber, LogicSubscriber) and topic in subscriber.topic_names
                 for call in subscriber.calls]
     assert len(handlers) == 1, f"{len(handlers)} handlers subscribe to {topic}"
     handler = handlers[0]

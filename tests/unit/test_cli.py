@@ -5,7 +5,8 @@ from cli.main import build_parser, main
 
 def test_every_documented_command_exists() -> None:
     for command in (["up"], ["down"], ["status"], ["send", "x.eml"], ["why", "m-1"], ["guardrails", "corpus"],
-                    ["guardrails", "eval"], ["sources", "list"], ["sources", "rotate", "mx"], ["contracts", "asyncapi"]):
+                    ["guardrails", "eval"], ["sources", "list"], ["sources", "rotate", "mx"],
+                    ["contracts", "asyncapi"]):
         assert build_parser().parse_args(command).run
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.call_wrapper import KafkaHandlerCallWrapper
 
 from services.evaluator.handlers import EvaluatorPublishers, provide, register
@@ -23,7 +23,7 @@ from shared.contracts.golden_candidate import GoldenCandidate
 from shared.contracts.topics import AGENT_RUNS, CRM_ACKS, EVAL_SCORES
 from tests.support.in_memory_broker import handler_of, read_dead_letters, unit_broker
 
-
+REFUND = CrmAction("create_refund_case")  # the enum is built from the label vocabulary at run time
 @dataclass
 class RunsInMemory:
     runs: dict[str, IndexedRun] = field(default_factory=dict)
@@ -94,7 +94,7 @@ class FakeConsumerDeps:
 
 @dataclass
 class EvaluatorUnderTest:
-    broker: TestKafkaBroker
+    broker: KafkaBroker
     publishers: EvaluatorPublishers
     deps: FakeConsumerDeps
     dead_letters: KafkaHandlerCallWrapper[Any, Any]
@@ -123,8 +123,8 @@ def _run(sampled: bool = True) -> AgentRunMessage:
 
 
 def _rejection() -> dict[str, Any]:
-    ack = CrmAck(idempotency_key=crm_idempotency_key("m-1", CrmAction.CREATE_REFUND_CASE),
-                 action=CrmAction.CREATE_REFUND_CASE, accepted=False, reason="no such order")
+    ack = CrmAck(idempotency_key=crm_idempotency_key("m-1", REFUND),
+                 action=REFUND, accepted=False, reason="no such order")
     return CrmAckMessage(tenant="acme", mail_id="m-1", payload=ack).model_dump(mode="json")
 
 

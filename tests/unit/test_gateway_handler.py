@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from services.gateway.guardrails.classifier import load_or_train
 from services.gateway.handlers import GatewayPublishers, provide, register
@@ -44,7 +44,7 @@ class SealedOriginals:
 
 @dataclass
 class GatewayUnderTest:
-    broker: TestKafkaBroker
+    broker: KafkaBroker
     publishers: GatewayPublishers
     keyring: SourceKeyring
     vault: SealedOriginals

@@ -1,16 +1,17 @@
 """The runtime's register() in memory: an accepted mail in; a CRM tool call or a review request, and one run summary
 out, through FastStream's test broker. The model is the real OpenAI client over an in-memory HTTP transport that
-answers from a script, so no server runs and no client is imitated."""
+answers from a script (httpx2, the HTTP package the client is built on), so no server runs and no client is
+imitated."""
 
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import openai
 import pytest
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.call_wrapper import KafkaHandlerCallWrapper
 
 from services.runtime.agent import AgentDeps
@@ -28,18 +29,18 @@ class ScriptedCompletions:
     def __init__(self, *replies: str) -> None:
         self.replies = list(replies)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         assert request.url.path.endswith("/chat/completions"), request.url
         completion = {"id": "chatcmpl-unit", "object": "chat.completion", "created": 0, "model": "scripted",
                       "choices": [{"index": 0, "finish_reason": "stop",
                                    "message": {"role": "assistant", "content": self.replies.pop(0)}}],
                       "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
-        return httpx.Response(200, json=completion)
+        return httpx2.Response(200, json=completion)
 
 
 @dataclass
 class RuntimeUnderTest:
-    broker: TestKafkaBroker
+    broker: KafkaBroker
     publishers: RuntimePublishers
     dead_letters: KafkaHandlerCallWrapper[Any, Any]
 
@@ -49,7 +50,7 @@ async def _runtime(model: ScriptedCompletions) -> AsyncIterator[RuntimeUnderTest
     publishers = register(broker, RuntimeSettings())
     dead_letters = read_dead_letters(broker, MAIL_ACCEPTED)
     llm = openai.AsyncOpenAI(api_key="unit-test", base_url="http://model.invalid/v1", max_retries=0,
-                             http_client=httpx.AsyncClient(transport=httpx.MockTransport(model)))
+                             http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(model)))
     provide(broker, AgentDeps(llm=llm, prompts=StaticPrompts(), summary_chars=100, max_attempts=2))
     async with TestKafkaBroker(broker) as test_broker:
         yield RuntimeUnderTest(test_broker, publishers, dead_letters)
