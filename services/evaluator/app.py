@@ -21,7 +21,7 @@ from services.evaluator.scoring.score_publisher import ScorePublisher
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
 from services.evaluator.drift.aggregates import QualityStore
-from services.registry.settings import RegistrySettings
+from shared.prompts.registry_endpoint import RegistryEndpoint
 from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
 from shared.errors import InfraError
@@ -37,7 +37,7 @@ logger = logging.getLogger("mailspine.evaluator")
 def registry_token(settings: EvaluatorSettings) -> str:
     if settings.registry_token is not None:
         return settings.registry_token.get_secret_value()
-    tokens_file = RegistrySettings().tokens_file
+    tokens_file = RegistryEndpoint().tokens_file
     token = TokenTable(tokens_file).token_of(settings.service_name)
     if token is None:
         raise InfraError(f"the evaluator has no registry token: set MAILSPINE_EVALUATOR_REGISTRY_TOKEN, or give the "
