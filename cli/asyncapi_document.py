@@ -31,6 +31,7 @@ from shared.contracts.mail import (
 )
 from shared.contracts.review import ReviewDecisionMessage, ReviewRequestMessage
 from shared.contracts.tool_calls import ToolCallMessage, ToolCallResultMessage
+from shared.contracts.tools.catalog import TOOL_CATALOG
 from shared.contracts.tools.email_sender import SentReplyMessage
 from shared.contracts.topics import (
     CRM_ACKS,
@@ -113,11 +114,16 @@ def _undeclared_contracts() -> dict[str, tuple[Any, str, str]]:
                         "key = mail id."),
     }
     for tool in TOOLS:
-        arguments = f"shared/contracts/tools/{tool}.py"
-        contracts[tool_requests(tool)] = (ToolCallMessage, "runtime",
-                                          f"Calls of the {tool} tool; `arguments` as typed in {arguments}.")
+        spec = next((spec for spec in TOOL_CATALOG if spec.service == tool), None)
+        arguments = f"a {spec.arguments.__name__}" if spec else "typed"
+        output = f"a {spec.output.__name__}" if spec else "typed"
+        module = f"shared/contracts/tools/{tool}.py"
+        consequential = " It changes something, so a call carries its approval." if spec and spec.consequential else ""
+        contracts[tool_requests(tool)] = (ToolCallMessage, "runtime", f"Calls of the {tool} tool, key = mail id; "
+                                          f"`arguments` is {arguments} ({module}).{consequential}")
         contracts[tool_results(tool)] = (ToolCallResultMessage, f"tool-{tool.replace('_', '-')}",
-                                         f"Results of the {tool} tool, by call id; `output` as typed in {arguments}.")
+                                         f"Results of the {tool} tool by call id, key = mail id; `output` is "
+                                         f"{output} ({module}).")
     return contracts
 
 

@@ -24,7 +24,7 @@ from shared.contracts.crm import (
 from shared.contracts.extraction import Extraction
 from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.errors import DeadLetter
-from shared.pii_vault import PLACEHOLDER
+from shared.pii_placeholders import PII_PLACEHOLDER
 from shared.tracing import attributes
 
 DEPS = "crm_writer_deps"
@@ -58,7 +58,7 @@ class CrmWriterPublishers:
 
 async def reveal_customer_address(vault: PiiRevealer, request: CrmWriteRequestMessage) -> str:
     placeholder = request.payload.customer_address
-    if not PLACEHOLDER.fullmatch(placeholder):
+    if not PII_PLACEHOLDER.fullmatch(placeholder):
         raise DeadLetter(f"customer_address {placeholder[:40]!r} is not a PII-vault placeholder")
     address = await vault.reveal(request.mail_id, placeholder)
     if address is None:
@@ -76,8 +76,8 @@ async def reveal_facts(vault: PiiRevealer, request: CrmWriteRequestMessage) -> E
         text = getattr(facts, name)
         if text is None:
             continue
-        values = {p: await vault.reveal(request.mail_id, p) for p in set(PLACEHOLDER.findall(text))}
-        revealed[name] = PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+        values = {p: await vault.reveal(request.mail_id, p) for p in set(PII_PLACEHOLDER.findall(text))}
+        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
     return facts.model_copy(update=revealed)
 
 
