@@ -21,8 +21,15 @@ from datetime import UTC, datetime, timedelta
 
 from services.evaluator.drift.detection import WindowSummary, detect_drift
 from services.evaluator.stats import Proportion, always_valid_comparison, compare_proportions
-from shared.contracts.eval_score import (CRM_ACCEPTED, GROUNDED, JUDGE_ACCEPTABLE, METRICS, REVIEW_UNEDITED,
-                                         SCHEMA_VALID, THUMBS_UP)
+from shared.contracts.eval_score import (
+    CRM_ACCEPTED,
+    GROUNDED,
+    JUDGE_ACCEPTABLE,
+    METRICS,
+    REVIEW_UNEDITED,
+    SCHEMA_VALID,
+    THUMBS_UP,
+)
 
 ALPHA = 0.05
 TRUE_RATES = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)

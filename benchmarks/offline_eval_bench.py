@@ -13,7 +13,7 @@ from shared.llm import LlmSettings, build_async_client
 from shared.prompts import PromptLibrary
 
 
-async def _one_run(settings, artifact, mails, concurrency):  # noqa: ANN001, ANN202
+async def _one_run(settings, artifact, mails, concurrency):
     async with build_async_client(settings) as client:
         return await evaluate_candidate(client, artifact, None, mails, "all", concurrency)
 

@@ -56,12 +56,12 @@ def registry_artifact(name: str, version: str | None = None, label: str | None =
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
+    from infra.stack import ensure_model_endpoint
     from offline_eval.candidate_eval import prepare_dataset
     from offline_eval.judge_report import judge_table
     from offline_eval.report import comparison_table
     from services.evaluator.scoring.judge import is_judge_prompt
     from shared.eval_runs import EvalRunStore
-    from infra.stack import ensure_model_endpoint
     from shared.llm import LlmSettings, build_async_client
 
     try:
@@ -90,7 +90,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-async def _evaluate(client, candidate, baseline, mails, args):  # noqa: ANN001, ANN202
+async def _evaluate(client, candidate, baseline, mails, args):
     from offline_eval.candidate_eval import evaluate_candidate
 
     async with client:
@@ -109,7 +109,7 @@ def _extractor(library: PromptLibrary, spec: str) -> PromptArtifact:
     return extractor
 
 
-async def _judge(client, candidate, baseline, extractor, mails, args):  # noqa: ANN001, ANN202
+async def _judge(client, candidate, baseline, extractor, mails, args):
     from offline_eval.judge_agreement import evaluate_judge
 
     async with client:

@@ -16,9 +16,9 @@ import yaml
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.prompts.access import ROLES, add_user
-from shared.bearer_tokens import TokenTable
 from services.registry.settings import RegistrySettings
+from shared.bearer_tokens import TokenTable
+from shared.prompts.access import ROLES, add_user
 from shared.prompts.artifact import ArtifactError, parse_artifact
 from shared.prompts.library import dump_yaml, load_file
 

@@ -76,7 +76,8 @@ class JaegerQuery:
         try:
             response = httpx.get(f"{self.base_url}{path}", params=params, timeout=10)
         except httpx.HTTPError as exc:
-            raise UserError(f"Jaeger's query API at {self.base_url} is unreachable ({exc}); is `mailspine up` running?") from None
+            raise UserError(f"Jaeger's query API at {self.base_url} is unreachable ({exc}); "
+                            "is `mailspine up` running?") from None
         if response.status_code == 404:
             return {}
         response.raise_for_status()

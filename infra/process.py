@@ -65,7 +65,7 @@ def start_daemon(
         log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {name}: {' '.join(argv)}\n".encode())
         log.flush()
         try:
-            process = subprocess.Popen(  # noqa: S603 - argv is built by this package, never from input
+            process = subprocess.Popen(
                 list(argv),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
-from shared.mail_publisher import publish_inbound, read_eml
 from infra.migrations import migrate_mail_history
 from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
@@ -24,6 +23,7 @@ from services.gateway.settings import GatewaySettings
 from services.registry.settings import RegistrySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
 from shared.llm import LlmSettings, ReferenceModelSettings
+from shared.mail_publisher import publish_inbound, read_eml
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
 
 SAMPLE_INBOX = REPO_ROOT / "data" / "inbox"

@@ -84,8 +84,8 @@ def summarize(scores: Sequence[MailScore], price_per_million: tuple[float, float
 
 def mcnemar_p(baseline: Sequence[bool], candidate: Sequence[bool]) -> float:
     """Exact two-sided McNemar test: a binomial test on the discordant pairs."""
-    only_baseline = sum(b and not c for b, c in zip(baseline, candidate))
-    only_candidate = sum(c and not b for b, c in zip(baseline, candidate))
+    only_baseline = sum(b and not c for b, c in zip(baseline, candidate, strict=True))
+    only_candidate = sum(c and not b for b, c in zip(baseline, candidate, strict=True))
     n = only_baseline + only_candidate
     if n == 0:
         return 1.0
@@ -96,7 +96,7 @@ def mcnemar_p(baseline: Sequence[bool], candidate: Sequence[bool]) -> float:
 
 def _bootstrap_deltas(guard: Guard[Any], baseline: Sequence[Any], candidate: Sequence[Any]) -> np.ndarray:
     rng = np.random.default_rng(20261124)  # fixed: the same runs always give the same interval
-    pairs = [(b, c) for b, c in zip(baseline, candidate) if guard.subset(b)]
+    pairs = [(b, c) for b, c in zip(baseline, candidate, strict=True) if guard.subset(b)]
     if not pairs:
         return np.array([0.0])
     n = len(pairs)
@@ -128,7 +128,7 @@ def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
             deltas = _bootstrap_deltas(guard, baseline, candidate)
             low, high = (float(x) for x in np.percentile(deltas, [2.5, 97.5]))
             if guard.indicator is not None:
-                chosen = [(b, c) for b, c in zip(baseline, candidate) if guard.subset(b)]
+                chosen = [(b, c) for b, c in zip(baseline, candidate, strict=True) if guard.subset(b)]
                 p_value = mcnemar_p([guard.indicator(b) for b, _ in chosen], [guard.indicator(c) for _, c in chosen])
             else:
                 p_value = float(min(1.0, 2 * min((deltas <= 0).mean(), (deltas >= 0).mean())))

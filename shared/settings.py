@@ -6,7 +6,6 @@ state directory's ``secrets/`` folder, which ``mailspine up`` generates on first
 
 import base64
 from pathlib import Path
-
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr

@@ -67,7 +67,8 @@ class KafkaServer(Server):
         """PLAIN login: the broker's own identity (admin) and the users it accepts."""
         admin = kafka_password(ADMIN, self.paths)
         users = " ".join(f'user_{name}="{kafka_password(name, self.paths)}"' for name in principals)
-        return f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN}" password="{admin}" {users};'
+        return (f'org.apache.kafka.common.security.plain.PlainLoginModule required '
+                f'username="{ADMIN}" password="{admin}" {users};')
 
     def _server_properties(self) -> str:
         s = self.settings
@@ -142,7 +143,7 @@ async def _broker_answers(kafka: KafkaSettings) -> bool:
         await admin.start()
         await admin.describe_cluster()
         return True
-    except (KafkaError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         await admin.close()

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from standins.reference_model import MODEL_ID
 from infra.servers.base import Server
 from shared.errors import InfraError
 from shared.llm import ReferenceModelSettings, reference_api_key
 from shared.settings import REPO_ROOT
+from standins.reference_model import MODEL_ID
 
 
 class ReferenceModelServer(Server):

@@ -73,7 +73,7 @@ class EvalJobs:
         self._jobs: list[EvalJob] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
-        self._mails: tuple[str, list["PreparedMail"]] | None = None  # (dataset hash, prepared mails)
+        self._mails: tuple[str, list[PreparedMail]] | None = None  # (dataset hash, prepared mails)
 
     def start(self, candidate: PromptArtifact, baseline: PromptArtifact | None, started_by: str) -> EvalJob:
         """Start an eval of ``candidate`` against ``baseline``, unless that exact comparison is already under way."""
@@ -134,7 +134,7 @@ class EvalJobs:
         except asyncio.CancelledError:
             job.state, job.error = "failed", "the console stopped before the eval finished"
             raise
-        except Exception as exc:  # noqa: BLE001 - the page shows why; the log keeps the traceback
+        except Exception as exc:
             logger.exception("eval of %s failed", candidate.ref)
             job.state, job.error = "failed", _explain(exc)
         finally:

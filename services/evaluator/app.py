@@ -12,15 +12,15 @@ from redis.asyncio import Redis
 from services.evaluator import http_api
 from services.evaluator.access import ensure_feedback_tokens
 from services.evaluator.canary.guard import CanaryGuard, RegistryRollback
+from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.registry_changes import mirror_registry_changes
 from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.handlers import EvaluatorDeps, register
-from services.evaluator.drift.registry_changes import mirror_registry_changes
-from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.runs import RunIndex
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.scoring.score_publisher import ScorePublisher
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.drift.aggregates import QualityStore
 from services.registry.settings import RegistrySettings
 from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker

@@ -8,11 +8,11 @@ from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
 
 from services.evaluator.canary.guard import CanaryGuard
-from services.evaluator.scoring.run_scoring import RunScorer
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.runs import IndexedRun, RunIndex
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.drift.aggregates import QualityStore
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
 from shared.contracts.crm import CrmAckMessage

@@ -16,9 +16,9 @@ from email.policy import Policy
 from email.utils import getaddresses
 from typing import Any
 
-from shared.html_text import html_to_text
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail
+from shared.html_text import html_to_text
 
 _BODY_TYPES = ("text/plain", "text/html")
 _ASCII_LABELS = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968", "646"})

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from typing import ClassVar
 
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -74,7 +75,7 @@ class MailCardRecognizer(CreditCardRecognizer):
     that neighbouring numbers in a table cannot join into a Luhn-valid "card"; one in ten ids passes Luhn, so a
     number labelled as an id ("tracking: 5550 3318 8821 04") is not a card either."""
 
-    PATTERNS = [
+    PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("card, one run", r"\b(?:[1-6]\d{11,18}|0604\d{8,15})\b", 0.3),
         Pattern("card, 4-4-4-4(-3)", r"\b[1-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?\b", 0.3),
         Pattern("card, 4-6-5 (Amex, Diners)", r"\b3\d{3}([ -])\d{6}\1\d{4,5}\b", 0.3),

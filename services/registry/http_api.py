@@ -8,13 +8,13 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from shared.prompts.access import AccessDenied
-from shared.bearer_tokens import Principal, TokenTable
 from services.registry.changes import ChangeRefused
 from services.registry.promotion_gate import GateRefused, require_passing_eval
 from services.registry.service import RegistryService
 from services.registry.view import RegistryView
+from shared.bearer_tokens import Principal, TokenTable
 from shared.contracts.registry import Label
+from shared.prompts.access import AccessDenied
 from shared.prompts.artifact import ArtifactError, parse_artifact
 from shared.prompts.registry_state import PromptNotFound, resolve_label
 

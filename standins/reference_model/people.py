@@ -78,7 +78,8 @@ _LEGAL_FORM = re.compile(
     r"ab|oy|a/s|sp\.\s?z\s?o\.?\s?o|s\.?r\.?o|a\.?s|lda|sarl)\b\.?", re.IGNORECASE)
 # split a signature line into title / company / place, but never before a legal form ("Ruiz Asesores, S.L.")
 _PARTS = re.compile(r"\s[|·•–—-]\s|\s\|\s|\s/\s|,\s(?!(?:S\.|SL|SA|Inc|Ltd|LLC|GmbH|B\.V|N\.V|Sp\.|s\.r\.o|a\.s))")
-_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
+_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b"
+                      r"|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
                       re.IGNORECASE)
 
 

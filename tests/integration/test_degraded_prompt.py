@@ -21,7 +21,7 @@ from shared.settings import REPO_ROOT
 MAILSPINE = str(Path(sys.executable).parent / "mailspine")
 
 
-def _variant(root: Path, version: str, changelog: str, edit) -> None:  # noqa: ANN001
+def _variant(root: Path, version: str, changelog: str, edit) -> None:
     write_artifact(root, variant(PromptLibrary(root).get("extract-email", "1.0.0"), version, changelog, edit))
 
 

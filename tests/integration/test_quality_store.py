@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from services.evaluator.drift.detection import ChangeEvent
-from services.evaluator.keys import BUCKET_RUNS, BUCKET_SCORES, BUCKETS
-from services.evaluator.drift.quality_report import QualityQuestion, answer
-from services.evaluator.runs import RunIndex
 from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.detection import ChangeEvent
+from services.evaluator.drift.quality_report import QualityQuestion, answer
+from services.evaluator.keys import BUCKET_RUNS, BUCKET_SCORES, BUCKETS
+from services.evaluator.runs import RunIndex
 from shared.contracts.eval_score import GROUNDED, JUDGE_ACCEPTABLE, EvalScore, ScoredRun
 from shared.settings import RedisSettings
 

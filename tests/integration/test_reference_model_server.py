@@ -9,11 +9,11 @@ import numpy as np
 import openai
 import pytest
 
-from standins.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
 from infra.servers.reference_model import ReferenceModelServer
 from shared.llm import LlmSettings, ReferenceModelSettings, build_async_client, reference_api_key
 from shared.prompts import PromptLibrary, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight
+from standins.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
 
 ARTIFACT = PromptLibrary().get("extract-email", "1.0.0")
 
@@ -96,7 +96,7 @@ async def test_embeddings_have_384_dimensions_and_rank_similar_text_higher(clien
 
 
 async def test_a_request_without_the_key_is_refused(reference_server: ReferenceModelServer) -> None:
-    anonymous = httpx.post(f"{ReferenceModelSettings().base_url}/chat/completions",
+    anonymous = httpx.post(  # noqa: ASYNC210 - one request; nothing else runs on the loop meanwhilef"{ReferenceModelSettings().base_url}/chat/completions",
                            json={"model": MODEL_ID, "messages": REFUND})
     assert anonymous.status_code == 401 and anonymous.json()["error"]["type"] == "authentication_error"
     wrong = openai.AsyncOpenAI(base_url=ReferenceModelSettings().base_url, api_key="wrong", max_retries=0)

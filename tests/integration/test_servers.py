@@ -8,14 +8,14 @@ import pytest
 import redis
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
+from cli.trace_story import JaegerQuery
 from infra.kafka_acls import ADMIN
 from infra.migrations import connect
-from cli.trace_story import JaegerQuery
 from shared.contracts.topics import all_topics
 from shared.settings import KafkaSettings, RedisSettings, TracingSettings, WeaviateSettings
 

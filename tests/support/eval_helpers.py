@@ -10,12 +10,12 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
-from shared.mail_publisher import inbound_from_eml, publish_inbound
 from offline_eval.golden_mail import rfc5322
 from services.evaluator.settings import EvaluatorSettings
 from shared.contracts.mail import InboundMail
 from shared.contracts.topics import AGENT_RUNS, EVAL_SCORES
 from shared.golden import load_golden
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.settings import KafkaSettings
 from tests.support.helpers import read_until
 

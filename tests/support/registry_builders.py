@@ -5,8 +5,8 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.contracts.eval_run import EvalRunRecord
-from tests.support.registry_harness import derived_prompt
 from shared.prompts import PromptArtifact
+from tests.support.registry_harness import derived_prompt
 
 
 def artifact(name: str = "extract-email", version: str = "1.0.0", owner: str = "ana.kovacs",

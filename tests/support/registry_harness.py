@@ -21,9 +21,9 @@ import httpx
 from redis import Redis
 
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
-from shared.prompts.access import ensure_local_tokens
 from shared.bearer_tokens import TokenTable
 from shared.prompts import PromptArtifact, PromptLibrary
+from shared.prompts.access import ensure_local_tokens
 from shared.prompts.library import write_artifact
 from shared.settings import REPO_ROOT, RedisSettings
 

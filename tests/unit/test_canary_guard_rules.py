@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 from services.evaluator.canary.guard import canary_started_at
-from services.evaluator.drift.registry_changes import describe
 from services.evaluator.drift.aggregates import Dimensions
+from services.evaluator.drift.registry_changes import describe
 from shared.contracts.eval_score import ScoredRun
 from shared.contracts.registry import LabelState, RegistryEvent
 from shared.prompts.registry_state import PromptState

@@ -17,7 +17,7 @@ SENTENCE = "Answer with one JSON object that matches the response schema, and no
 
 
 @pytest.fixture(scope="module")
-def base():  # noqa: ANN201 - a PromptArtifact
+def base():
     return PromptLibrary(REPO_ROOT / "prompts").get("extract-email", "1.0.0")
 
 
@@ -38,7 +38,7 @@ def test_next_version_refuses_a_version_that_is_not_semver() -> None:
         next_version(["1.0"], "patch")
 
 
-def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base) -> None:  # noqa: ANN001
+def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base) -> None:
     system, user = (m.content for m in base.messages)
     edited = system.replace(SENTENCE, "Reply with one JSON object that matches the response schema.")
     # a browser sends textarea line breaks as CRLF
@@ -54,7 +54,7 @@ def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base) -> Non
     assert draft.content_hash != base.content_hash
 
 
-def test_a_draft_with_an_undeclared_template_variable_names_it(base) -> None:  # noqa: ANN001
+def test_a_draft_with_an_undeclared_template_variable_names_it(base) -> None:
     system, user = (m.content for m in base.messages)
     expected = r"extract-email@1\.0\.1 cannot be saved: the template uses undeclared variables: customer_tier\. The"
     with pytest.raises(ArtifactError, match=expected):
@@ -62,7 +62,7 @@ def test_a_draft_with_an_undeclared_template_variable_names_it(base) -> None:  #
                     changelog="Mention the tier.")
 
 
-def test_a_draft_that_drops_a_declared_variable_names_it(base) -> None:  # noqa: ANN001
+def test_a_draft_that_drops_a_declared_variable_names_it(base) -> None:
     system, user = (m.content for m in base.messages)
     with pytest.raises(ArtifactError, match="declared variables the template never uses: received_date"):
         build_draft(base, version="1.0.1", changelog="Without the date.",
@@ -70,7 +70,7 @@ def test_a_draft_that_drops_a_declared_variable_names_it(base) -> None:  # noqa:
                               user.replace("{{ received_date }}", "today")])
 
 
-def test_a_draft_without_a_text_change_or_changelog_is_refused(base) -> None:  # noqa: ANN001
+def test_a_draft_without_a_text_change_or_changelog_is_refused(base) -> None:
     contents = [m.content for m in base.messages]
     with pytest.raises(ArtifactError, match="no message text changed"):
         build_draft(base, version="1.0.1", contents=contents, changelog="Nothing really.")

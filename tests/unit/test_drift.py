@@ -64,7 +64,7 @@ def test_a_significant_rise_is_not_worse() -> None:
 
 
 def test_too_little_data_says_so() -> None:
-    thin = {m: (5, 10) for m in METRICS}
+    thin = dict.fromkeys(METRICS, (5, 10))
     report = detect_drift(_window(T0, thin), _window(T0 + DAY, thin), [])
     assert not report.worse and report.headline().startswith("no: too little data to tell")
 

@@ -32,11 +32,11 @@ def _mail(flagged: bool = False) -> AcceptedMailBody:
 
 
 @pytest.fixture(scope="module")
-def artifact():  # noqa: ANN201
+def artifact():
     return PromptLibrary().get("extract-email", "1.0.0")
 
 
-async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifact) -> None:  # noqa: ANN001
+async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifact) -> None:
     model = ScriptedModel(json.dumps(GOOD))
     outcome = await extract_facts(model, artifact, _mail())  # type: ignore[arg-type]
     assert outcome.extraction == Extraction.model_validate(GOOD)
@@ -47,7 +47,7 @@ async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifa
     assert "Please\u02c6refund" in request["messages"][1]["content"]  # the mail arrives spotlighted
 
 
-async def test_an_invalid_reply_is_retried_with_the_problem_then_accepted(artifact) -> None:  # noqa: ANN001
+async def test_an_invalid_reply_is_retried_with_the_problem_then_accepted(artifact) -> None:
     model = ScriptedModel("not json", json.dumps(GOOD))
     outcome = await extract_facts(model, artifact, _mail())  # type: ignore[arg-type]
     assert outcome.attempts == 2 and outcome.input_tokens == 200
@@ -55,15 +55,15 @@ async def test_an_invalid_reply_is_retried_with_the_problem_then_accepted(artifa
     assert "not JSON" in correction
 
 
-async def test_retries_are_bounded(artifact) -> None:  # noqa: ANN001
+async def test_retries_are_bounded(artifact) -> None:
     wrong = json.dumps(GOOD | {"intent": "gossip"})
     model = ScriptedModel(wrong, wrong, wrong)
-    with pytest.raises(InvalidModelOutput, match="no valid reply in 2 attempts.*intent"):
+    with pytest.raises(InvalidModelOutput, match=r"no valid reply in 2 attempts.*intent"):
         await extract_facts(model, artifact, _mail(), max_attempts=2)  # type: ignore[arg-type]
     assert len(model.requests) == 2
 
 
-async def test_an_unreachable_endpoint_is_transient(artifact) -> None:  # noqa: ANN001
+async def test_an_unreachable_endpoint_is_transient(artifact) -> None:
     request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
     model = ScriptedModel(openai.APIConnectionError(request=request))
     with pytest.raises(RetryLater, match="model endpoint unavailable"):

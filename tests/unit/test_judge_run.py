@@ -79,7 +79,7 @@ async def test_an_invalid_verdict_is_retried_once_with_the_problem() -> None:
 
 async def test_a_second_invalid_verdict_raises_judge_failed() -> None:
     model = scripted_judge("not json", json.dumps({k: v for k, v in VERDICT.items() if k != "rationale"}), "unused")
-    with pytest.raises(JudgeFailed, match="no valid verdict in 2 attempts.*rationale"):
+    with pytest.raises(JudgeFailed, match=r"no valid verdict in 2 attempts.*rationale"):
         await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
     assert len(model.requests) == 2
 

@@ -1,7 +1,7 @@
 """The eval's arithmetic: scoring against labels, McNemar, the paired comparison and the verdict."""
 
-from offline_eval.metrics import GUARDS, compare, guard_value, mcnemar_p, summarize
 from offline_eval.mail_scoring import FIELDS, FieldCounts, MailScore
+from offline_eval.metrics import GUARDS, compare, guard_value, mcnemar_p, summarize
 
 
 def _score(i: int, intent_ok: bool = True, action_ok: bool = True, attack: bool = False, high: bool = False,

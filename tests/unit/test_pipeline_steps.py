@@ -47,7 +47,7 @@ class _StaticPrompts:
         return _Resolved(artifact, artifact.version, artifact.content_hash or "")
 
 
-async def _run(mail: AcceptedMail, reply: dict = GOOD):  # noqa: ANN202
+async def _run(mail: AcceptedMail, reply: dict = GOOD):
     deps = AgentDeps(llm=ScriptedModel(json.dumps(reply)), prompts=_StaticPrompts(), summary_chars=100,  # type: ignore[arg-type]
                      max_attempts=2)
     return await run_agent(mail, deps)

@@ -8,11 +8,11 @@ import jsonschema
 import pytest
 
 from offline_eval.prompt_variants import drop_guides, variant
-from standins.reference_model.completion import complete
 from services.evaluator.scoring.judge import judge_variables
 from shared.contracts.agent_run import RunEvidence
 from shared.prompts import PromptArtifact, PromptLibrary, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight
+from standins.reference_model.completion import complete
 
 LIBRARY = PromptLibrary()
 EXTRACTOR = LIBRARY.get("extract-email", "1.0.0")

@@ -111,7 +111,7 @@ def test_canary_needs_a_share_between_0_and_100(registry: Registry) -> None:
     registry.store.save(eval_run(V110, V100, DATASET))
     with pytest.raises(ValueError, match="--percent"):
         registry.promote("1.1.0", "canary", percent=None)
-    with pytest.raises(PromptNotFound, match="no version 9.9.9"):
+    with pytest.raises(PromptNotFound, match=r"no version 9.9.9"):
         registry.promote("9.9.9", "canary", percent=5)
 
 

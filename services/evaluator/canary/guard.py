@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 from faststream.kafka import KafkaBroker
 
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.stats import always_valid_comparison
-from services.evaluator.drift.aggregates import QualityStore
 from shared.audit import AuditChain
 from shared.contracts.eval_score import METRICS
 from shared.contracts.topics import AUDIT_LOG

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from services.evaluator.drift.detection import DriftReport, WindowSummary, detect_drift
 from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.detection import DriftReport, WindowSummary, detect_drift
 
 
 @dataclass(frozen=True)

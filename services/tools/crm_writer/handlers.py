@@ -9,9 +9,9 @@ from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_resu
 from shared.broker import durable_subscriber
 from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
 from shared.contracts.extraction import Extraction
+from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.errors import DeadLetter
 from shared.pii_vault import PLACEHOLDER, PiiVault
-from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.tracing import attributes
 
 
@@ -36,7 +36,8 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
         if text is None:
             continue
         values = {p: await vault.reveal(request.mail_id, p) for p in set(PLACEHOLDER.findall(text))}
-        revealed[name] = PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+        # the lambda runs inside this iteration, so it sees this field's values
+        revealed[name] = PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)  # noqa: B023
     return facts.model_copy(update=revealed)
 
 
