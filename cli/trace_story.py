@@ -81,7 +81,8 @@ class JaegerQuery:
         if response.status_code == 404:
             return {}
         response.raise_for_status()
-        return response.json()
+        trace: dict[str, Any] = response.json()
+        return trace
 
     def raw_trace(self, trace_id: str) -> dict[str, Any]:
         """The trace exactly as Jaeger stores it (OTLP JSON): attributes, events, resources."""
@@ -110,7 +111,7 @@ class JaegerQuery:
 
 def build_tree(spans: list[Span]) -> list[Span]:
     by_id = {span.span_id: span for span in spans}
-    roots = []
+    roots: list[Span] = []
     for span in sorted(spans, key=lambda s: s.start_ns):
         parent = by_id.get(span.parent_span_id)
         (parent.children if parent else roots).append(span)

@@ -52,8 +52,8 @@ def up_infra() -> list[Server]:
     """Install what is missing, start each server (or reuse a running one), create topics and schema.
 
     Returns the servers this call started, so a caller that owns them (the test session) can stop them."""
-    for created in ensure_local_secrets():
-        print(f"  generated local-dev secret {created}", flush=True)
+    for secret in ensure_local_secrets():
+        print(f"  generated local-dev secret {secret}", flush=True)
     started_now = []
     for server in servers():
         started = time.monotonic()
@@ -110,7 +110,7 @@ def replay_sample_inbox(inbox: Path = SAMPLE_INBOX, timeout: float = 60.0) -> No
         if all_terminal(writes, quarantined) or time.monotonic() > deadline:
             break
     written = sorted({r["mail_id"] for r in writes} & wanted)
-    held = sorted({r.get("mail_id") for r in quarantined} & wanted)
+    held = sorted(wanted & {r.get("mail_id") for r in quarantined})
     pending = sorted(wanted - set(written) - set(held))
     print(f"  {len(written)} written to the CRM, {len(held)} quarantined, {len(pending)} not finished", flush=True)
     for mail in mails:

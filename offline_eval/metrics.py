@@ -90,7 +90,7 @@ def mcnemar_p(baseline: Sequence[bool], candidate: Sequence[bool]) -> float:
     if n == 0:
         return 1.0
     k = min(only_baseline, only_candidate)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    tail: float = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
@@ -104,13 +104,15 @@ def _bootstrap_deltas(guard: Guard[Any], baseline: Sequence[Any], candidate: Seq
         b = np.array([guard.indicator(p[0]) for p in pairs], dtype=float)
         c = np.array([guard.indicator(p[1]) for p in pairs], dtype=float)
         index = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-        return c[index].mean(axis=1) - b[index].mean(axis=1)
+        deltas: np.ndarray = c[index].mean(axis=1) - b[index].mean(axis=1)
+        return deltas
     counts = np.array([[_field_totals([p[side]]) for side in (0, 1)] for p in pairs], dtype=float)  # n x 2 x 3
     index = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
     sums = counts[index].sum(axis=1)  # resamples x 2 x 3
     tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
     f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 1.0)
-    return f1[:, 1] - f1[:, 0]
+    f1_deltas: np.ndarray = f1[:, 1] - f1[:, 0]
+    return f1_deltas
 
 
 def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],

@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from shared.errors import DeadLetter, RetryLater
 
@@ -54,7 +55,8 @@ class PiiVault:
         (a redelivered mail) overwrites the fields and restarts the TTL."""
         if not originals:
             return
-        fields = {placeholder: self._seal(mail_id, placeholder, value) for placeholder, value in originals.items()}
+        fields: dict[FieldT, EncodableT] = {
+            placeholder: self._seal(mail_id, placeholder, value) for placeholder, value in originals.items()}
         try:
             # one transaction: a hash without its TTL would outlive the retention promise
             async with self.redis.pipeline(transaction=True) as transaction:

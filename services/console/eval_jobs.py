@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("mailspine.console.eval")
 JobState = Literal["queued", "preparing", "running", "done", "failed"]
-SPLIT = "all"  # the gate needs the whole golden dataset
+SPLIT: Literal["all"] = "all"  # the gate needs the whole golden dataset
 KEEP_FINISHED = 20  # an outcome holds every mail's run; older ones are still on record in the run store
 
 
@@ -146,7 +146,8 @@ class EvalJobs:
                 job.requests_done += 1
 
         base = self.model_client()
-        counting = base.copy(http_client=httpx.AsyncClient(event_hooks={"response": [count]}))
+        # openai's annotation names its own vendored httpx; at run time it takes an httpx client
+        counting = base.copy(http_client=httpx.AsyncClient(event_hooks={"response": [count]}))  # type: ignore[arg-type]
         await base.close()  # the copy has its own HTTP client
         return counting
 

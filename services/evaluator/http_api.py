@@ -25,7 +25,7 @@ def authenticated(request: Request,
     if credentials is None:
         raise HTTPException(401, "send a bearer token: Authorization: Bearer <token> (local tokens are in "
                                  f"{request.app.state.tokens.path})", headers={"WWW-Authenticate": "Bearer"})
-    principal = request.app.state.tokens.authenticate(credentials.credentials)
+    principal: Principal | None = request.app.state.tokens.authenticate(credentials.credentials)
     if principal is None:
         raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -5,8 +5,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from presidio_analyzer import EntityRecognizer
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer, SpacyRecognizer, UsSsnRecognizer
+from presidio_analyzer import PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    IbanRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UsSsnRecognizer,
+)
 
 from services.gateway.person_names import (
     GREETED_SCORE,
@@ -61,7 +67,7 @@ class PiiRedactor:
         self.score_threshold = score_threshold
         self.nlp_engine = PreloadedSpacyNlpEngine(load_ner_pipeline())
         self.person_recognizer = SpacyRecognizer(supported_entities=["PERSON"])
-        self.pattern_recognizers: list[EntityRecognizer] = [
+        self.pattern_recognizers: list[PatternRecognizer | PhoneRecognizer] = [
             OfflineEmailRecognizer(), MailCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(), IpRecognizer(),
             MailPhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1, context=PHONE_CONTEXT),
         ]
@@ -88,7 +94,7 @@ class PiiRedactor:
         # a thread quotes the same signature again and again: each distinct snippet goes through the model once
         distinct = list(dict.fromkeys(snippets))
         analysed = self.nlp_engine.process_batch(distinct, "en", batch_size=max(1, len(distinct)))
-        found = {snippet: self.person_recognizer.analyze(snippet, ["PERSON"], nlp) for snippet, nlp in analysed}
+        found = {snippet: self.person_recognizer.analyze(snippet, ["PERSON"], nlp) for snippet, nlp, *_ in analysed}
         names: list[tuple[int, Detection]] = []
         for (index, offset), snippet in zip(owners, snippets, strict=True):
             for result in found[snippet]:
@@ -147,7 +153,9 @@ def assign_placeholders(texts: Sequence[str], detections: Sequence[Sequence[Dete
     numbered: Counter[str] = Counter()
     results = []
     for text, spans in zip(texts, kept, strict=True):
-        pieces, entities, position = [], {}, 0
+        pieces: list[str] = []
+        entities: dict[tuple[str, str], RedactedEntity] = {}
+        position = 0
         for span in spans:
             key = (span.entity_type, text[span.start : span.end])
             if key not in placeholders:

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from shared.mail_signature import sign
 RAW = b"From: a@b.example\r\nMessage-ID: <1@b.example>\r\n\r\nhello"
 
 
-def _reason(call) -> QuarantineReason:  # type: ignore[no-untyped-def]
+def _reason(call: Callable[[], object]) -> QuarantineReason:
     with pytest.raises(QuarantineMail) as refusal:
         call()
     return refusal.value.reason

@@ -1,7 +1,7 @@
 """One version: its text, the offline eval against production (started here, run in the background), and
 promotion, which the registry authorizes and gates; a refusal is shown in the registry's own words."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -101,7 +101,7 @@ async def promote(request: Request, name: str, version: str, user: SignedIn,
         return await _version_page(request, user, name, version, status_code=422, form=form,
                                    refusal=f"The canary percent must be a number between 0 and 100, not {percent!r}.")
     try:
-        await registry_for(request, user).promote(name, version=version, label=cast(Label, label), percent=share,
+        await registry_for(request, user).promote(name, version=version, label=label, percent=share,
                                                   reason=reason.strip())
     except RegistryRefused as refused:
         return await _version_page(request, user, name, version, status_code=refused.status, form=form,

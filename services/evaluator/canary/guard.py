@@ -62,7 +62,8 @@ class RegistryRollback:
         if response.status_code >= 400:
             raise RuntimeError(f"registry refused the canary rollback of {prompt} ({response.status_code}): "
                                f"{response.text[:300]}")
-        return response.json()
+        rollback: dict[str, Any] = response.json()
+        return rollback
 
 
 class CanaryGuard:
