@@ -74,7 +74,7 @@ def _window(draws: BinomialDraws, runs: int, rates: dict[str, float], start: dat
     for metric in METRICS:
         n = round(runs * SCORED_SHARE[metric])
         metrics[metric] = Proportion(draws.draw(n, rates[metric]) if n else 0, n)
-    mix = {"prompt_version": Counter({"1.0.0": runs}), "model": Counter({"m": runs}),
+    mix: dict[str, Counter[str | None]] = {"prompt_version": Counter({"1.0.0": runs}), "model": Counter({"m": runs}),
            "index_version": Counter({"v1": runs})}
     return WindowSummary(start, start + timedelta(days=1), metrics, mix)
 

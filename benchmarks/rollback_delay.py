@@ -16,7 +16,9 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from shared.contracts.eval_run import EvalRunRecord
 from shared.eval_runs import EvalRunStore
@@ -53,7 +55,7 @@ class RuntimeLogWatcher:
         self.handle = self.log.open(encoding="utf-8", errors="replace")
         self.handle.seek(0, 2)  # only what the runtime logs from now on
 
-    def until(self, condition, timeout: float = 60.0) -> dict:
+    def until(self, condition: Callable[[dict[str, Any]], bool], timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.handle.readline()
@@ -88,7 +90,7 @@ def run(changes: int, observer: str = "client") -> list[tuple[float, float]]:
                                                                 stable.content_hash or "", registry.prompt))
         delays = []
         if observer == "runtime":
-            watcher = RuntimeLogWatcher(registry.prompt)
+            watcher: RuntimeLogWatcher | PromptWatcher = RuntimeLogWatcher(registry.prompt)
             current = "1.0.0"  # the private registry's bootstrap set production to its first version
         else:
             watcher = PromptWatcher(registry)
@@ -105,7 +107,10 @@ def run(changes: int, observer: str = "client") -> list[tuple[float, float]]:
                 response = registry.call("POST", f"/v1/prompts/{registry.prompt}/{path}", "rel.manager", body)
                 returned = time.time()
                 assert response.status_code == 200, response.text
-                seen = watcher.until(lambda line, target=target: line["version"] == target, timeout=30)
+                def reached(line: dict[str, Any], target: str = target) -> bool:
+                    return bool(line["version"] == target)
+
+                seen = watcher.until(reached, timeout=30)
                 delays.append((max(0.0, seen["t"] - returned), seen["t"] - sent))
                 current = target
         finally:

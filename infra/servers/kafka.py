@@ -14,7 +14,7 @@ from infra.kafka_acls import ADMIN, KAFKA_PRINCIPALS
 from infra.local_secrets import kafka_password
 from infra.process import port_open
 from infra.servers.base import Server, run_install_step
-from shared.settings import REPO_ROOT, KafkaSettings
+from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
 
 KAFKA_VERSION = "4.1.1"
 POM = REPO_ROOT / "infra" / "kafka" / "pom.xml"
@@ -40,8 +40,8 @@ class KafkaServer(Server):
     version = f"Apache Kafka {KAFKA_VERSION} (KRaft)"
     start_timeout = 90.0
 
-    def __init__(self, settings: KafkaSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: KafkaSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or KafkaSettings()
 
     @property

@@ -37,7 +37,7 @@ def _record(mail: InboundMail, *, key: bytes | None = None, timestamp: int | Non
 
 def _nested_mail(depth: int) -> bytes:
     token = uuid.uuid4().hex
-    inner = MIMEText("deep inside")
+    inner: MIMEText | MIMEMultipart = MIMEText("deep inside")
     for _ in range(depth):
         outer = MIMEMultipart("mixed")
         outer.attach(inner)

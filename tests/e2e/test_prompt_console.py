@@ -42,7 +42,8 @@ def registry(method: str, path: str, principal: str = "ana.kovacs", **kwargs: An
 
 
 def registry_state() -> dict[str, Any]:
-    return registry("GET", f"/prompts/{PROMPT}")  # type: ignore[no-any-return]
+    state: dict[str, Any] = registry("GET", f"/prompts/{PROMPT}")
+    return state
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,8 @@ def _production(registry: PrivateRegistry) -> PromptArtifact:
 
 
 def _labels(registry: PrivateRegistry) -> dict[str, Any]:
-    return registry.call("GET", f"/v1/prompts/{registry.prompt}").json()["labels"]  # type: ignore[no-any-return]
+    labels: dict[str, Any] = registry.call("GET", f"/v1/prompts/{registry.prompt}").json()["labels"]
+    return labels
 
 
 def test_reads_need_a_token_and_a_reader_may_resolve(registry: PrivateRegistry) -> None:

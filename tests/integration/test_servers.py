@@ -13,7 +13,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-from cli.trace_story import JaegerQuery
+from cli.trace_story import JaegerQuery, Span
 from infra.kafka_acls import ADMIN
 from infra.migrations import connect
 from shared.contracts.topics import all_topics
@@ -77,7 +77,7 @@ def test_jaeger_ingests_otlp_and_serves_the_trace_through_api_v3() -> None:
     provider.shutdown()
     jaeger = JaegerQuery()
     deadline = time.monotonic() + 15
-    spans = []
+    spans: list[Span] = []
     while not spans and time.monotonic() < deadline:
         spans = jaeger.trace(trace_id)
         time.sleep(0.3)

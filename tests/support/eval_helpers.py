@@ -40,7 +40,8 @@ def send(mails: list[InboundMail]) -> None:
 
 def feedback_token() -> str:
     tokens = yaml.safe_load(EvaluatorSettings().tokens_file.read_text(encoding="utf-8"))["tokens"]
-    return next(token for token, entry in tokens.items() if "feedback" in entry["roles"])
+    token: str = next(token for token, entry in tokens.items() if "feedback" in entry["roles"])
+    return token
 
 
 def publish_as(principal: str, topic: str, value: dict[str, Any], key: str) -> None:

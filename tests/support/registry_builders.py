@@ -22,5 +22,5 @@ def eval_run(candidate: PromptArtifact, baseline: PromptArtifact | None, dataset
         candidate_hash=candidate.content_hash or "", baseline_version=baseline.version if baseline else None,
         baseline_hash=baseline.content_hash if baseline else None, model="mailspine-reference-rules",
         metrics={"intent_accuracy": 0.9}, baseline_metrics={"intent_accuracy": 0.9} if baseline else None,
-        comparisons=[], verdict=verdict,  # type: ignore[arg-type]
+        comparisons=[], verdict=verdict,
         reasons=[] if verdict == "pass" else ["intent_accuracy fell significantly"])

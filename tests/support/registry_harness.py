@@ -153,7 +153,8 @@ class PromptWatcher:
         if not line:
             stderr = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"the watcher exited: {stderr[-2000:]}")
-        return json.loads(line)  # type: ignore[no-any-return]
+        reported: dict[str, Any] = json.loads(line)
+        return reported
 
     def until(self, condition: Any, timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -12,8 +12,8 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 def event(minutes: int, kind: str, label: str, version: str | None, labels: LabelState,
           previous: str | None = None) -> RegistryEvent:
-    return RegistryEvent(event_id=f"e{minutes}", kind=kind, prompt="extract-email", version=version,  # type: ignore[arg-type]
-                         content_hash=None, label=label, previous_version=previous, actor="ana.kovacs",  # type: ignore[arg-type]
+    return RegistryEvent(event_id=f"e{minutes}", kind=kind, prompt="extract-email", version=version,
+                         content_hash=None, label=label, previous_version=previous, actor="ana.kovacs",
                          reason="r", at=T0 + timedelta(minutes=minutes), labels_after=labels)
 
 

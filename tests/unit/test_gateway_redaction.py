@@ -234,8 +234,8 @@ def test_recall_per_entity_type_on_seeded_synthetic_mail(redactor: PiiRedactor) 
         assert ("AC-55" in redacted and "EUR 418.00" in redacted) or number % 3 != 0
     recall = {entity_type: found[entity_type] / mails for entity_type in ENTITY_TYPES}
     print("\nrecall per entity type on 50 seeded synthetic mails (Faker.seed(1234)):")
-    for entity_type, value in recall.items():
-        print(f"  {entity_type:<14} {value:6.1%}")
+    for entity_type, share in recall.items():
+        print(f"  {entity_type:<14} {share:6.1%}")
     floors = {"EMAIL_ADDRESS": 0.9, "CREDIT_CARD": 0.9, "IBAN_CODE": 0.9, "US_SSN": 0.9, "IP_ADDRESS": 0.9,
               "PHONE_NUMBER": 0.8, "PERSON": 0.8}
     assert {t: v for t, v in recall.items() if v < floors[t]} == {}

@@ -36,8 +36,10 @@ def test_the_same_results_pass() -> None:
 def test_a_significant_drop_is_worse_and_a_small_one_is_noise() -> None:
     baseline = _population()
     big = {c.metric: c for c in compare(baseline, _population(worse_intent=30))}
-    assert big["intent_accuracy"].significantly_worse and big["intent_accuracy"].p_value < 0.001
-    assert big["intent_accuracy"].ci_high < 0
+    intent = big["intent_accuracy"]
+    assert intent.p_value is not None and intent.ci_high is not None
+    assert intent.significantly_worse and intent.p_value < 0.001
+    assert intent.ci_high < 0
     small = {c.metric: c for c in compare(baseline, _population(worse_intent=2))}
     assert not small["intent_accuracy"].significantly_worse  # 2 of 220: not distinguishable from noise
 

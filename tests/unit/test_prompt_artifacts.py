@@ -1,7 +1,9 @@
 """Prompt artifacts: every way an artifact can be wrong gives a clear error; the hash pins the content."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,8 +15,9 @@ from shared.settings import REPO_ROOT
 SOURCE = REPO_ROOT / "prompts" / "extract-email" / "1.0.0.yaml"
 
 
-def _data() -> dict:
-    return yaml.safe_load(SOURCE.read_text())
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SOURCE.read_text())
+    return data
 
 
 def _write(tmp_path: Path, data: dict, name: str = "extract-email", version: str = "1.0.0") -> Path:
@@ -28,7 +31,7 @@ def test_every_artifact_in_the_repository_loads_and_matches_its_hash() -> None:
     library = PromptLibrary()
     assert "extract-email" in library.names()
     for artifact in library.all():
-        assert artifact.verify().content_hash.startswith("sha256:")
+        assert (artifact.verify().content_hash or "").startswith("sha256:")
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -41,7 +44,8 @@ def test_every_artifact_in_the_repository_loads_and_matches_its_hash() -> None:
     (lambda d: d["output_schema"]["schema"].update(type="array"), "must describe a JSON object"),
     (lambda d: d["variables"]["body"].update(type="blob"), "variables.body.type"),
 ])
-def test_a_broken_artifact_is_refused_with_a_clear_error(tmp_path: Path, change, message: str) -> None:
+def test_a_broken_artifact_is_refused_with_a_clear_error(tmp_path: Path, change: Callable[[dict[str, Any]], object],
+                                                          message: str) -> None:
     data = _data()
     change(data)
     with pytest.raises(ArtifactError, match=message):

@@ -32,7 +32,7 @@ def _request(body: str, *, subject: str = "Question", sender: str = "<PERSON_1> 
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
     content = complete(request)["choices"][0]["message"]["content"]
-    value = json.loads(content)
+    value: dict[str, Any] = json.loads(content)
     jsonschema.validate(value, ARTIFACT.output_schema.schema_)
     return value
 

@@ -20,7 +20,8 @@ LABELS: tuple[Label, ...] = ("production", "canary", "staging")
 
 
 def _jobs(request: Request) -> EvalJobs:
-    return request.app.state.eval_jobs  # type: ignore[no-any-return]
+    jobs: EvalJobs = request.app.state.eval_jobs
+    return jobs
 
 
 def _comparison(job: EvalJob | None, runs: dict[str, Any]) -> dict[str, Any] | None:
