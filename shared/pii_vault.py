@@ -8,7 +8,6 @@ mail and placeholder as associated data, so a ciphertext copied to another field
 
 import base64
 import os
-import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -19,7 +18,6 @@ from redis.typing import EncodableT, FieldT
 
 from shared.errors import DeadLetter, RetryLater
 
-PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 _NONCE_BYTES = 12  # 96 bits, the size GCM is specified for
 
 
