@@ -31,11 +31,13 @@ class RollbackRequest(BaseModel):
 
 
 def _service(request: Request) -> RegistryService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    service: RegistryService = request.app.state.service
+    return service
 
 
 def _view(request: Request) -> RegistryView:
-    return request.app.state.view  # type: ignore[no-any-return]
+    view: RegistryView = request.app.state.view
+    return view
 
 
 router = APIRouter(prefix="/v1")
