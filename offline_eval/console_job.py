@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         baseline = _load(args.baseline) if args.baseline else None
         asyncio.run(run(_load(args.candidate), baseline, args.concurrency))
-    except Exception as exc:
+    except Exception as exc:  # the console shows why; the traceback goes to stderr
         emit("failed", reason=explain(exc))
         raise
     return 0

@@ -106,7 +106,7 @@ class EvalJobs:
         except asyncio.CancelledError:
             job.state, job.error = "failed", "the console stopped before the eval finished"
             raise
-        except Exception as exc:
+        except Exception as exc:  # the page shows why; the log keeps the traceback
             logger.exception("eval of %s failed", candidate.ref)
             job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
