@@ -7,6 +7,7 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from aiokafka import ConsumerRecord
 from faststream import Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -15,11 +16,11 @@ from opentelemetry import trace
 
 from services.evaluator.canary.guard import CanaryGuard
 from services.evaluator.consumer_ports import ConsumerDeps
-from services.evaluator.scoring.run_scoring import RunScorer
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.runs import IndexedRun, RunIndex
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.drift.aggregates import QualityStore
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
 from shared.contracts.audit import AuditEvent
@@ -95,7 +96,8 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings) -> EvaluatorPubli
                         deps: Annotated[ConsumerDeps, Context(DEPS)]) -> None:
         """A CrmAckMessage (crm.acks.v1) or a ReviewDecisionMessage (review.decisions.v1), validated by its
         topic's contract; a signal that arrives before its run waits for it."""
-        topic = message.raw_message.topic
+        record: ConsumerRecord = message.raw_message  # one record: this is not a batch subscriber
+        topic = record.topic
         signal = _parse_signal(topic, raw)
         span = trace.get_current_span()
         span.set_attribute(attributes.MAIL_ID, signal.mail_id)

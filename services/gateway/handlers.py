@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
+from aiokafka import ConsumerRecord
 from faststream import Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -78,7 +79,7 @@ def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublisher
         size, encoding and signature before it decodes, so every refusal is quarantined with its reason."""
         span = trace.get_current_span()
         headers = {k: str(v) for k, v in message.headers.items()}
-        record = message.raw_message
+        record: ConsumerRecord = message.raw_message  # one record: this is not a batch subscriber
         position = f"{record.topic}:{record.partition}:{record.offset}"
         evidence = Evidence()
         try:

@@ -11,7 +11,6 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.publisher import DefaultPublisher
 from opentelemetry import trace
 
-from shared.prompts.access import Principal, authorize_publish, authorize_release
 from services.registry.changes import plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
 from services.registry.promotion_gate import require_passing_eval
 from shared.audit import AuditChain
@@ -20,6 +19,7 @@ from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.registry import Label, PublishedVersion, RegistryEvent
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS, REGISTRY_PROMPTS
 from shared.eval_runs import EvalRunStore
+from shared.prompts.access import Principal, authorize_publish, authorize_release
 from shared.prompts.artifact import PromptArtifact
 from shared.prompts.library import PromptLibrary
 from shared.prompts.registry_follower import RegistryFollower

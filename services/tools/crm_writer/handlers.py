@@ -76,8 +76,10 @@ async def reveal_facts(vault: PiiRevealer, request: CrmWriteRequestMessage) -> E
         text = getattr(facts, name)
         if text is None:
             continue
-        values = {p: await vault.reveal(request.mail_id, p) for p in set(PII_PLACEHOLDER.findall(text))}
-        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+        placeholders = {match.group(0) for match in PII_PLACEHOLDER.finditer(text)}
+        values = {p: await vault.reveal(request.mail_id, p) for p in placeholders}
+        # the lambda runs inside this iteration, so it sees this field's values
+        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)  # noqa: B023
     return facts.model_copy(update=revealed)
 
 
