@@ -35,7 +35,6 @@ from shared.contracts.mail import (
 )
 from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
-from shared.pii_vault import PiiVault
 from shared.spotlight import spotlight, spotlight_contract
 
 

@@ -4,7 +4,6 @@ once the registry's own follower has folded the change in (so the next read sees
 import asyncio
 import logging
 from collections.abc import Callable
-
 from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
