@@ -74,9 +74,9 @@ def cmd_guardrails_eval(_: argparse.Namespace) -> None:
 
 
 def cmd_sources_list(_: argparse.Namespace) -> None:
-    from services.gateway.policy import DeliveryPolicy
+    from shared.mail_sources import DeliveryPolicy
     from services.gateway.settings import GatewaySettings
-    from services.gateway.source_keys import SourceKeyring
+    from shared.mail_sources import SourceKeyring
 
     settings = GatewaySettings()
     keyring = SourceKeyring(settings.source_keys_dir)
@@ -87,7 +87,7 @@ def cmd_sources_list(_: argparse.Namespace) -> None:
 
 def cmd_sources_rotate(args: argparse.Namespace) -> None:
     from services.gateway.settings import GatewaySettings
-    from services.gateway.source_keys import SourceKeyring
+    from shared.mail_sources import SourceKeyring
 
     SourceKeyring(GatewaySettings().source_keys_dir).rotate(args.source)
     print(f"{args.source}: a new signing key is active; the previous key is accepted until the next rotation")

@@ -17,12 +17,12 @@ from services.gateway.guardrails.verdict import Thresholds, Verdict, assess_inje
 from services.gateway.inbound import validate_inbound
 from services.gateway.mime import MimeLimits, parse_mail
 from shared.pii_vault import PiiVault
-from services.gateway.policy import DeliveryPolicy
+from shared.mail_sources import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
 from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import SourceKeyring
 from shared.spotlight import spotlight, spotlight_contract
 from shared.contracts.mail import (
     HEADER_SIGNATURE,

@@ -11,10 +11,10 @@ from email.mime.text import MIMEText
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from infra.kafka_acls import MAIL_SOURCE
+from shared.mail_publisher import MAIL_SOURCE
 from shared.mail_publisher import inbound_from_eml, inbound_headers
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import SourceKeyring
 from shared.contracts.mail import InboundMail, QuarantineReason
 from shared.audit import verify_chain
 from shared.contracts.audit import AuditEvent

@@ -14,7 +14,7 @@ from infra.stack import prepare_models
 from services.gateway.app import build_deps
 from services.gateway.pipeline import Evidence, GatewayDeps, admit
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import SourceKeyring
 from shared.contracts.mail import AcceptedMail, QuarantineReason
 from shared.errors import QuarantineMail
 from shared.pii_vault import PiiVault

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway.policy import DeliveryPolicy
+from shared.mail_sources import DeliveryPolicy
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import SourceKeyring
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail, UserError
 from shared.mail_signature import sign
