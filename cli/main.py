@@ -131,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
 
-    from cli import eval_command, golden_command, prompts_command, quality_command
+    from cli import deliver_command, eval_command, golden_command, prompts_command, quality_command
 
+    deliver_command.register(commands)
     eval_command.register(commands)
     golden_command.register(commands)
     quality_command.register(commands)

@@ -46,6 +46,8 @@ class Access:
 
 ACCESS = (
     Access(MAIL_SOURCE, writes=(MAIL_INBOUND,)),
+    # the LMTP ingest (services/mail_ingest): a mail source of its own, with its own password
+    Access("mail-ingest", writes=(MAIL_INBOUND,)),
     Access("gateway", reads=(MAIL_INBOUND,), groups=("gateway",),
            writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, AUDIT_LOG, dead_letter_topic(MAIL_INBOUND))),
     # the runtime's prompt client follows the registry topics without a consumer group: every replica must see

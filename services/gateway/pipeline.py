@@ -97,11 +97,12 @@ def authenticate(raw: bytes, headers: dict[str, str], deps: GatewayDeps, evidenc
 
 async def admit(raw: bytes, headers: dict[str, str], position: str, deps: GatewayDeps,
                 evidence: Evidence) -> AcceptedMail:
-    """The accepted mail, or QuarantineMail. Redis outages raise RetryLater (redelivery)."""
+    """The accepted mail, or QuarantineMail, or DuplicateDelivery (admitted before from another record).
+    Redis outages raise RetryLater (redelivery)."""
     stages = _Stages(evidence)
     inbound, raw_mail = authenticate(raw, headers, deps, evidence)
     payload = inbound.payload
-    await deps.replay.admit(payload.source_id, payload.message_id, position)
+    await deps.replay.admit(payload.source_id, payload.message_id, position, raw_mail)
     deps.policy.authorize(payload.source_id, inbound.tenant, payload.mailbox)
     stages.done("authenticate_authorize")
 
