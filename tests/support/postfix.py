@@ -106,8 +106,9 @@ class PostfixInstance:
     def start(self, timeout: float = 30.0) -> None:
         ensure_postfix()
         self.stop()
-        for leftover in ("queue", "data"):  # each start begins with an empty queue
+        for leftover in ("queue", "data"):  # each start begins with an empty queue and a new log
             shutil.rmtree(self.root / leftover, ignore_errors=True)
+        self.log_file.unlink(missing_ok=True)
         for folder in (self.config_dir, self.root / "queue", self.root / "data"):
             folder.mkdir(parents=True, exist_ok=True)
         shutil.chown(self.root / "data", "postfix", "postfix")  # postfix-files: data_directory belongs to postfix
