@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from offline_eval.runner import MailRun
 from shared.contracts.golden import GoldenMail
-from shared.pii_vault import PLACEHOLDER
+from shared.pii_placeholders import PII_PLACEHOLDER
 
 SCALAR_FIELDS = ("customer_name", "company")
 LIST_FIELDS = ("order_ids", "invoice_ids", "amounts", "dates")
@@ -48,7 +48,7 @@ class MailScore:
 def _reveal(text: str | None, secrets: dict[str, str]) -> str | None:
     if text is None:
         return None
-    return PLACEHOLDER.sub(lambda match: secrets.get(match.group(0), match.group(0)), text)
+    return PII_PLACEHOLDER.sub(lambda match: secrets.get(match.group(0), match.group(0)), text)
 
 
 def _norm(text: str | None) -> str | None:

@@ -136,5 +136,6 @@ def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
             worse = went_worse and p_value < SIGNIFICANCE
         comparisons.append(MetricComparison(
             metric=guard.name, guarded=True, floor=guard.floor, baseline=base_value, candidate=value, delta=delta,
-            ci_low=low, ci_high=high, p_value=p_value, significantly_worse=worse, below_floor=below_floor))
+            ci_low=low, ci_high=high, p_value=p_value, significantly_worse=worse, below_floor=below_floor,
+            lower_is_better=guard.lower_is_better))
     return comparisons

@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.errors import DeadLetter, RetryLater
+from shared.pii_placeholders import PII_PLACEHOLDER
 
-PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 _NONCE_BYTES = 12  # 96 bits, the size GCM is specified for
 
 

@@ -9,7 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.errors import DeadLetter, RetryLater
-from shared.pii_vault import PLACEHOLDER, PiiVault
+from shared.pii_placeholders import PII_PLACEHOLDER
+from shared.pii_vault import PiiVault
 from shared.settings import RedisSettings
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
@@ -82,6 +83,6 @@ def test_absent_values_are_none_and_an_unreachable_redis_means_retry_later() -> 
 
 
 def test_placeholders_are_recognised_and_keys_must_be_aes_256() -> None:
-    assert PLACEHOLDER.fullmatch("<EMAIL_12>") and not PLACEHOLDER.fullmatch("dana@northwind.example")
+    assert PII_PLACEHOLDER.fullmatch("<EMAIL_12>") and not PII_PLACEHOLDER.fullmatch("dana@northwind.example")
     with pytest.raises(ValueError, match="32 bytes"):
         PiiVault(None, b"short", ttl_seconds=60)  # type: ignore[arg-type]

@@ -26,9 +26,9 @@ def _jobs(request: Request) -> EvalJobs:
 def _comparison(job: EvalJob | None, runs: dict[str, Any]) -> dict[str, Any] | None:
     """What to show as the comparison: this console's newest finished eval of the version, else the newest run
     on record against what is production now (the record has no per-split figures)."""
-    if job is not None and job.outcome is not None:
-        record = job.outcome.record
-        splits, rows = split_rows(record, job.outcome.by_split)
+    if job is not None and job.record is not None:
+        record = job.record
+        splits, rows = split_rows(record, job.by_split)
         return {"record": record, "rows": comparison_rows(record), "splits": splits, "split_rows": rows,
                 "current": record.baseline_hash == runs["gate_baseline_hash"]}
     production_hash = runs["gate_baseline_hash"]

@@ -24,6 +24,8 @@ from typing import Literal
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
 
+from shared.pii_placeholders import PII_PLACEHOLDER
+
 from shared.contracts.golden import Attack, Category, GoldenLabels, GoldenMail, GoldenMailText
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import RetryLater, UserError
@@ -43,7 +45,6 @@ _STAND_IN_NAMES = ("Robin Ashdown", "Casey Brookfield", "Dana Calloway", "Jordan
 _STAND_IN_CARDS = ("4111 1111 1111 1111", "5555 5555 5555 4444", "4012 8888 8888 1881", "3782 822463 10005")
 _STAND_IN_IBANS = ("DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32", "NL91 ABNA 0417 1643 00",
                    "FR14 2004 1010 0505 0001 3M02 606")
-_PLACEHOLDER = re.compile(r"<([A-Z]+)_(\d+)>")
 
 
 class CandidateNotFound(UserError):
@@ -85,7 +86,7 @@ def stand_in(kind: str, number: int) -> str:
 
 
 def with_stand_ins(text: str) -> str:
-    return _PLACEHOLDER.sub(lambda match: stand_in(match.group(1), int(match.group(2))), text)
+    return PII_PLACEHOLDER.sub(lambda match: stand_in(match["kind"], int(match["number"])), text)
 
 
 def _sender_address(sender: str) -> str:
