@@ -36,7 +36,7 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
         text = getattr(facts, name)
         if text is None:
             continue
-        values = {p: await vault.reveal(request.mail_id, p) for p in set(PII_PLACEHOLDER.findall(text))}
+        values = {p: await vault.reveal(request.mail_id, p) for p in {m.group(0) for m in PII_PLACEHOLDER.finditer(text)}}
         revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
     return facts.model_copy(update=revealed)
 
