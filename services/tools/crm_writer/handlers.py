@@ -36,7 +36,8 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
         text = getattr(facts, name)
         if text is None:
             continue
-        values = {p: await vault.reveal(request.mail_id, p) for p in {m.group(0) for m in PII_PLACEHOLDER.finditer(text)}}
+        placeholders = {match.group(0) for match in PII_PLACEHOLDER.finditer(text)}
+        values = {p: await vault.reveal(request.mail_id, p) for p in placeholders}
         revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
     return facts.model_copy(update=revealed)
 
