@@ -74,9 +74,8 @@ def cmd_guardrails_eval(_: argparse.Namespace) -> None:
 
 
 def cmd_sources_list(_: argparse.Namespace) -> None:
-    from shared.mail_sources import DeliveryPolicy
     from services.gateway.settings import GatewaySettings
-    from shared.mail_sources import SourceKeyring
+    from shared.mail_sources import DeliveryPolicy, SourceKeyring
 
     settings = GatewaySettings()
     keyring = SourceKeyring(settings.source_keys_dir)

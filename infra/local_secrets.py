@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
-from shared.mail_sources import DeliveryPolicy
-from services.gateway.settings import GatewaySettings
-from shared.mail_sources import SourceKeyring
 from services.evaluator.access import ensure_feedback_tokens
+from services.gateway.settings import GatewaySettings
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
 

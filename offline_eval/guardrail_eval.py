@@ -83,7 +83,8 @@ def evaluate(thresholds: Thresholds = Thresholds()) -> dict[str, Rates]:
     classifier = load_or_train(ATTACKS_FILE, BENIGN_DEV, PathSettings().cache / "models")
     heldout_benign_scores = combined_scores(benign_heldout, classifier)
     # each attack hidden inside a held-out benign mail, chosen by the attack's hash
-    hosts = [heldout_rows[int(hashlib.sha256(a.encode()).hexdigest()[:8], 16) % len(heldout_rows)] for a in attacks_heldout]
+    hosts = [heldout_rows[int(hashlib.sha256(a.encode()).hexdigest()[:8], 16) % len(heldout_rows)]
+             for a in attacks_heldout]
     return {
         "dev attacks (out-of-fold)": rates(oof_attacks, thresholds),
         "dev benign mails (out-of-fold)": rates(oof_benign, thresholds),

@@ -1,9 +1,9 @@
 """Publishes raw RFC 5322 mail to mail.inbound.v1 the way a mail server does."""
 
 import base64
-import re
 import email
 import email.policy
+import re
 import time
 from datetime import UTC, datetime
 from email.utils import getaddresses
@@ -25,7 +25,6 @@ from shared.errors import UserError
 from shared.mail_signature import sign
 from shared.mail_sources import MailSourceSettings, SourceKeyring
 from shared.settings import KafkaSettings
-
 
 MAIL_SOURCE = "mail-source"  # the Kafka principal of mail servers and `mailspine send`
 

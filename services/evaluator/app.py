@@ -14,21 +14,21 @@ from redis.asyncio import Redis
 from services.evaluator import http_api
 from services.evaluator.access import ensure_feedback_tokens
 from services.evaluator.canary.guard import CanaryGuard, RegistryRollback
+from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.registry_changes import mirror_registry_changes
 from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.handlers import EvaluatorDeps, register
-from services.evaluator.drift.registry_changes import mirror_registry_changes
-from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.runs import RunIndex
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.scoring.score_publisher import ScorePublisher
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.drift.aggregates import QualityStore
-from shared.prompts.registry_endpoint import RegistryEndpoint
 from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
 from shared.errors import InfraError
 from shared.llm import LlmSettings, build_async_client
 from shared.prompts.client import PromptClient, PromptClientSettings
+from shared.prompts.registry_endpoint import RegistryEndpoint
 from shared.settings import KafkaSettings, RedisSettings
 from shared.trace_logging import setup_logging
 from shared.tracing import shutdown_tracing

@@ -17,7 +17,6 @@ from services.evaluator.signals import Feedback
 from shared.bearer_auth import Caller
 
 
-
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from shared.contracts.mail import QuarantineReason
 from shared.errors import MailspineError, QuarantineMail, RetryLater
+from shared.redis_text import redis_text
 
 
 class DuplicateDelivery(MailspineError):
@@ -46,7 +47,7 @@ class ReplayGuard:
             raise RetryLater(f"redis unavailable for the replay check: {exc}") from exc
         if first is None:
             raise RetryLater("the seen-set entry expired between two reads; try again")
-        first_position, _, first_digest = first.decode().partition(" ")
+        first_position, _, first_digest = redis_text(first).partition(" ")
         if first_position == position:
             return  # the same record again: an at-least-once redelivery
         if first_digest == digest:

@@ -12,15 +12,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.registry import http_api
-from shared.prompts.access import ensure_local_tokens
-from shared.bearer_tokens import TokenTable
 from services.registry.changes import BOOTSTRAP_ACTOR
 from services.registry.service import RegistryService
 from services.registry.settings import RegistrySettings
 from services.registry.view import RegistryView
+from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash
+from shared.prompts.access import ensure_local_tokens
 from shared.prompts.library import PromptLibrary
 from shared.prompts.registry_follower import RegistryFollower
 from shared.settings import KafkaSettings, RedisSettings

@@ -7,15 +7,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shared.prompts.access import AccessDenied
-from shared.bearer_auth import Caller
 from services.registry.changes import ChangeRefused
 from services.registry.promotion_gate import GateRefused, require_passing_eval
 from services.registry.service import RegistryService
 from services.registry.view import RegistryView
+from shared.bearer_auth import Caller
 from shared.contracts.registry import Label
+from shared.prompts.access import AccessDenied
 from shared.prompts.artifact import ArtifactError, parse_artifact
 from shared.prompts.registry_state import PromptNotFound, resolve_label
+
 
 class PromoteRequest(BaseModel):
     version: str
@@ -30,11 +31,13 @@ class RollbackRequest(BaseModel):
 
 
 def _service(request: Request) -> RegistryService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    service: RegistryService = request.app.state.service
+    return service
 
 
 def _view(request: Request) -> RegistryView:
-    return request.app.state.view  # type: ignore[no-any-return]
+    view: RegistryView = request.app.state.view
+    return view
 
 
 router = APIRouter(prefix="/v1")

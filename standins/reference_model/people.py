@@ -3,7 +3,7 @@ signature lines (an e-mail domain is not a company name unless the sender writes
 
 import re
 
-from shared.pii_placeholders import is_pii_placeholder
+from shared.pii_placeholders import PII_PLACEHOLDER, is_pii_placeholder
 from standins.reference_model.mail_text import MailText
 
 _CLOSINGS = re.compile(
@@ -78,7 +78,8 @@ _LEGAL_FORM = re.compile(
     r"ab|oy|a/s|sp\.\s?z\s?o\.?\s?o|s\.?r\.?o|a\.?s|lda|sarl)\b\.?", re.IGNORECASE)
 # split a signature line into title / company / place, but never before a legal form ("Ruiz Asesores, S.L.")
 _PARTS = re.compile(r"\s[|·•–—-]\s|\s\|\s|\s/\s|,\s(?!(?:S\.|SL|SA|Inc|Ltd|LLC|GmbH|B\.V|N\.V|Sp\.|s\.r\.o|a\.s))")
-_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
+_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b"
+                      r"|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
                       re.IGNORECASE)
 
 
@@ -94,7 +95,7 @@ def _company_part(line: str, after_name: bool) -> str | None:
     others = [p for p in parts if not _JOB_TITLE.search(p)]
     if len(parts) > 1 and others and len(others) < len(parts):
         return others[0]
-    if after_name and len(parts) == 1 and others and not PLACEHOLDER.match(others[0]) \
+    if after_name and len(parts) == 1 and others and not PII_PLACEHOLDER.match(others[0]) \
             and others[0][:1].isupper() and len(others[0].split()) <= 6:
         return others[0]  # a plain line under the writer's name and title is their organisation
     return None

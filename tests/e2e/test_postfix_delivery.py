@@ -55,7 +55,7 @@ def _log_line(postfix: PostfixInstance, recipient: str, status: str, timeout: fl
         match = pattern.search(postfix.log())
         return match.group(0) if match else ""
 
-    line = wait_for(found, timeout=timeout)
+    line: str = wait_for(found, timeout=timeout)
     assert line, f"no status={status} for {recipient} in {postfix.log_file}:\n{postfix.log()[-3000:]}"
     return line
 

@@ -34,7 +34,7 @@ def decision(corrected: Extraction | None, verdict: str = "edit", proposed: Extr
     request = CrmWriteRequest(call_id="c-1", action=CrmAction.CREATE_REFUND_CASE, customer_address="<EMAIL_1>",
                               summary="refund", facts=proposed if proposed is not None else facts())
     return ReviewDecisionMessage(tenant="acme", mail_id="m-1", payload=ReviewDecision(
-        decision_id=decision_id, reviewer="rita.reviewer", verdict=verdict, proposed=request,  # type: ignore[arg-type]
+        decision_id=decision_id, reviewer="rita.reviewer", verdict=verdict, proposed=request,
         corrected=corrected, decided_at=DECIDED_AT))
 
 

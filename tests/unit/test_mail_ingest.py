@@ -6,6 +6,7 @@ import base64
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,7 @@ def publisher() -> RecordingPublisher:
 
 
 @pytest.fixture
-async def lmtp_port(publisher: RecordingPublisher, tmp_path) -> AsyncIterator[int]:
+async def lmtp_port(publisher: RecordingPublisher, tmp_path: Path) -> AsyncIterator[int]:
     keyring = SourceKeyring(tmp_path)
     keyring.ensure("mx-test")
     policy = DeliveryPolicy(sources={"mx-test": SourcePolicy(tenants={"acme": ["*@acme.example"]})})

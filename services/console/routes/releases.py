@@ -1,7 +1,7 @@
 """One version: its text, the offline eval against production (started here, run in the background), and
 promotion, which the registry authorizes and gates; a refusal is shown in the registry's own words."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +20,8 @@ LABELS: tuple[Label, ...] = ("production", "canary", "staging")
 
 
 def _jobs(request: Request) -> EvalJobs:
-    return request.app.state.eval_jobs  # type: ignore[no-any-return]
+    jobs: EvalJobs = request.app.state.eval_jobs
+    return jobs
 
 
 def _comparison(job: EvalJob | None, runs: dict[str, Any]) -> dict[str, Any] | None:
@@ -101,7 +102,7 @@ async def promote(request: Request, name: str, version: str, user: SignedIn,
         return await _version_page(request, user, name, version, status_code=422, form=form,
                                    refusal=f"The canary percent must be a number between 0 and 100, not {percent!r}.")
     try:
-        await registry_for(request, user).promote(name, version=version, label=cast(Label, label), percent=share,
+        await registry_for(request, user).promote(name, version=version, label=label, percent=share,
                                                   reason=reason.strip())
     except RegistryRefused as refused:
         return await _version_page(request, user, name, version, status_code=refused.status, form=form,

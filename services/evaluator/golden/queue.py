@@ -19,17 +19,17 @@ from datetime import UTC, date, datetime
 from email.policy import default as email_policy
 from email.utils import formataddr
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
-
-from shared.pii_placeholders import PII_PLACEHOLDER
 
 from shared.contracts.golden import Attack, Category, GoldenLabels, GoldenMail, GoldenMailText
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import RetryLater, UserError
 from shared.golden import GOLDEN_DIR, load_golden
+from shared.pii_placeholders import PII_PLACEHOLDER
+from shared.redis_text import redis_text
 
 CANDIDATES_PART = "part-candidates.jsonl"
 Status = Literal["pending", "approved", "rejected"]
@@ -267,14 +267,11 @@ class GoldenCandidateQueue:
         """Pending: oldest first (the order to work through them); otherwise newest first."""
         try:
             ids = await self.redis.zrange(self._index(status), 0, limit - 1, desc=status != "pending")
-            stored = await self.redis.mget([self._key(_text(i)) for i in ids]) if ids else []
+            # without withscores, zrange returns members only (redis-py's type also covers the scored form)
+            stored = await self.redis.mget([self._key(redis_text(cast(bytes, i))) for i in ids]) if ids else []
         except RedisError as exc:
             raise RetryLater(f"redis unavailable: {exc}") from exc
         return [GoldenCandidate.model_validate_json(s) for s in stored if s is not None]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _not_pending(candidate_id: str, candidate: GoldenCandidate | None) -> UserError:

@@ -9,10 +9,10 @@ from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_resu
 from shared.broker import durable_subscriber
 from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
 from shared.contracts.extraction import Extraction
+from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.errors import DeadLetter
 from shared.pii_placeholders import PII_PLACEHOLDER
 from shared.pii_vault import PiiVault
-from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
 from shared.tracing import attributes
 
 
@@ -38,7 +38,8 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
             continue
         placeholders = {match.group(0) for match in PII_PLACEHOLDER.finditer(text)}
         values = {p: await vault.reveal(request.mail_id, p) for p in placeholders}
-        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+        # the lambda runs inside this iteration, so it sees this field's values
+        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)  # noqa: B023
     return facts.model_copy(update=revealed)
 
 
