@@ -18,9 +18,9 @@ from infra.topic_reader import read_records
 from services.gateway.app import build_deps
 from services.gateway.pipeline import Evidence, admit
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.topics import MAIL_ACCEPTED
 from shared.mail_publisher import inbound_from_eml, inbound_headers, publish_inbound
+from shared.mail_sources import SourceKeyring
 from shared.settings import RedisSettings
 
 PARAGRAPH = (

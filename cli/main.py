@@ -74,9 +74,8 @@ def cmd_guardrails_eval(_: argparse.Namespace) -> None:
 
 
 def cmd_sources_list(_: argparse.Namespace) -> None:
-    from services.gateway.policy import DeliveryPolicy
     from services.gateway.settings import GatewaySettings
-    from services.gateway.source_keys import SourceKeyring
+    from shared.mail_sources import DeliveryPolicy, SourceKeyring
 
     settings = GatewaySettings()
     keyring = SourceKeyring(settings.source_keys_dir)
@@ -87,7 +86,7 @@ def cmd_sources_list(_: argparse.Namespace) -> None:
 
 def cmd_sources_rotate(args: argparse.Namespace) -> None:
     from services.gateway.settings import GatewaySettings
-    from services.gateway.source_keys import SourceKeyring
+    from shared.mail_sources import SourceKeyring
 
     SourceKeyring(GatewaySettings().source_keys_dir).rotate(args.source)
     print(f"{args.source}: a new signing key is active; the previous key is accepted until the next rotation")
@@ -149,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--write", action="store_true", help="write docs/asyncapi.yaml instead of printing it")
     asyncapi.set_defaults(run=cmd_contracts_asyncapi)
 
-    from cli import eval_command, golden_command, prompts_command, quality_command
+    from cli import deliver_command, eval_command, golden_command, prompts_command, quality_command
 
+    deliver_command.register(commands)
     eval_command.register(commands)
     golden_command.register(commands)
     quality_command.register(commands)

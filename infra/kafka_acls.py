@@ -28,10 +28,10 @@ from shared.contracts.topics import (
     tool_results,
 )
 from shared.errors import InfraError
+from shared.mail_publisher import MAIL_SOURCE  # mail servers, `mailspine send` and `mailspine deliver`
 from shared.settings import KafkaSettings
 
 ADMIN = "admin"  # the operator: creates topics and ACLs (a super user)
-MAIL_SOURCE = "mail-source"  # mail servers, and `mailspine send`
 CRM = "crm"  # the CRM's connector: takes the writes, answers each with an accept or a reject
 REVIEW_DASHBOARD = "review-dashboard"  # where reviewers approve, edit or reject proposed actions
 
@@ -46,6 +46,8 @@ class Access:
 
 ACCESS = (
     Access(MAIL_SOURCE, writes=(MAIL_INBOUND,)),
+    # the LMTP ingest (services/mail_ingest): a mail source of its own, with its own password
+    Access("mail-ingest", writes=(MAIL_INBOUND,)),
     Access("gateway", reads=(MAIL_INBOUND,), groups=("gateway",),
            writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, AUDIT_LOG, dead_letter_topic(MAIL_INBOUND))),
     # the runtime's prompt client follows the registry topics without a consumer group: every replica must see

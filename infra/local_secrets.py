@@ -7,9 +7,8 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from services.evaluator.access import ensure_feedback_tokens
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
 

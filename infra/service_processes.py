@@ -1,8 +1,10 @@
 """The Mailspine service processes: one OS process per service, started and stopped by PID file."""
 
 import asyncio
+import smtplib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from infra.kafka_acls import ADMIN
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
 from services.console.settings import ConsoleSettings
 from services.evaluator.settings import EvaluatorSettings
+from services.mail_ingest.settings import MailIngestSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
@@ -25,6 +28,17 @@ class ServiceSpec:
     module: str
     consumer_group: str | None
     health_url: str | None = None  # a service without a consumer group is ready when this answers 200
+    ready: Callable[[], str] | None = None  # or when this returns "Stable" (a service that speaks no HTTP)
+
+
+def lmtp_ready(host: str, port: int) -> str:
+    """"Stable" once the LMTP server greets and answers LHLO (it opens its port only after Kafka connected)."""
+    try:
+        with smtplib.LMTP(host, port, timeout=2.0) as client:
+            code, _ = client.ehlo()  # smtplib's LMTP sends LHLO here
+            return "Stable" if code == 250 else f"LHLO answered {code}"
+    except (OSError, smtplib.SMTPException) as exc:
+        return type(exc).__name__
 
 
 SERVICES = (
@@ -37,6 +51,9 @@ SERVICES = (
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers
     ServiceSpec("console", "services.console", None, health_url=f"{ConsoleSettings().url}/healthz"),
+    # the LMTP ingest: mail servers deliver here; it publishes to mail.inbound.v1 and consumes nothing
+    ServiceSpec("mail-ingest", "services.mail_ingest", None,
+                ready=lambda: lmtp_ready(MailIngestSettings().host, MailIngestSettings().port)),
 )
 
 
@@ -86,6 +103,7 @@ def wait_for_consumers(paths: PathSettings, timeout: float) -> None:
                 raise InfraError(f"service {spec.name} exited. Last lines of {log_file}:\n{log_tail(log_file)}")
         states = asyncio.run(_group_states([spec.consumer_group for spec in SERVICES if spec.consumer_group]))
         states |= {spec.name: _health(spec.health_url) for spec in SERVICES if spec.health_url}
+        states |= {spec.name: spec.ready() for spec in SERVICES if spec.ready}
         if all(state == "Stable" for state in states.values()):
             return
         if time.monotonic() > deadline:

@@ -11,9 +11,6 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from infra.kafka_acls import MAIL_SOURCE
-from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import (
     HEADER_IDEMPOTENCY_KEY,
     HEADER_SIGNATURE,
@@ -26,7 +23,10 @@ from shared.contracts.mail import (
 from shared.contracts.topics import MAIL_INBOUND
 from shared.errors import UserError
 from shared.mail_signature import sign
+from shared.mail_sources import MailSourceSettings, SourceKeyring
 from shared.settings import KafkaSettings
+
+MAIL_SOURCE = "mail-source"  # the Kafka principal of mail servers and `mailspine send`
 
 _MESSAGE_ID_LOCAL_PART = re.compile(rb"(?im)^(Message-ID:\s*<[^@>\r\n]*)@")
 
@@ -40,9 +40,15 @@ def inbound_from_eml(raw: bytes, *, source_id: str, tenant: str, origin: str = "
     recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", [])]) if address]
     if not recipients:
         raise UserError(f"{origin} has no To address, so there is no mailbox to deliver it to")
+    return inbound_for_mailbox(raw, source_id=source_id, tenant=tenant, mailbox=recipients[0],
+                               message_id=message_id)
+
+
+def inbound_for_mailbox(raw: bytes, *, source_id: str, tenant: str, mailbox: str, message_id: str) -> InboundMail:
+    """The mail.inbound.v1 record of one message delivered to one mailbox (its envelope recipient)."""
     raw_mail = RawMail(
         source_id=source_id,
-        mailbox=recipients[0].lower(),
+        mailbox=mailbox.lower(),
         message_id=message_id,
         raw_b64=base64.b64encode(raw).decode(),
         received_at=datetime.now(UTC),
@@ -76,7 +82,7 @@ def inbound_headers(mail: InboundMail, key: bytes, timestamp: int | None = None)
 
 async def publish_inbound(mails: list[InboundMail], kafka: KafkaSettings | None = None) -> None:
     """Sign each mail with its source's current key and publish it."""
-    keyring = SourceKeyring(GatewaySettings().source_keys_dir)
+    keyring = SourceKeyring(MailSourceSettings().source_keys_dir)
     kafka = kafka or KafkaSettings.for_principal(MAIL_SOURCE)
     producer = AIOKafkaProducer(
         **kafka.client_options(),

@@ -134,9 +134,17 @@ def run_install_step(description: str, argv: Sequence[str], *, cwd: Path | None 
         )
 
 
-def apt_install(packages: Sequence[str], *, log_file: Path) -> None:
-    """Install Debian packages non-interactively (refreshing the package lists first), output to ``log_file``."""
+def apt_install(packages: Sequence[str], *, log_file: Path, debconf: str = "") -> None:
+    """Install Debian packages non-interactively (refreshing the package lists first), output to ``log_file``.
+
+    ``debconf`` preseeds the answers a package would ask for (debconf-set-selections lines)."""
     names = " ".join(packages)
+    if debconf:
+        preseeded = subprocess.run(["debconf-set-selections"], input=debconf.encode(), capture_output=True,
+                                   check=False)
+        if preseeded.returncode != 0:
+            raise InfraError(f"debconf-set-selections refused the answers for {names}: "
+                             f"{preseeded.stderr.decode(errors='replace').strip()}")
     run_install_step("apt-get update", ["apt-get", "update", "-q"], log_file=log_file)
     run_install_step(f"apt-get install {names}",
                      ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],

@@ -38,7 +38,7 @@ logger.state.level = WARN
 class KafkaServer(Server):
     name = "kafka"
     version = f"Apache Kafka {KAFKA_VERSION} (KRaft)"
-    start_timeout = 90.0
+    start_timeout = 180.0  # a restart took over 90 s on a loaded 2-core machine (the log replay and JIT warm-up)
 
     def __init__(self, settings: KafkaSettings | None = None, paths: PathSettings | None = None) -> None:
         super().__init__(paths)

@@ -6,13 +6,12 @@ from redis.asyncio import Redis
 from services.gateway.guardrails.classifier import load_or_train
 from services.gateway.handlers import provide, register
 from services.gateway.pipeline import GatewayDeps
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
 from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.broker import build_broker
 from shared.eval_sampling import load_policy
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.pii_vault import PiiVault
 from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings

@@ -18,6 +18,7 @@ from opentelemetry import trace
 
 from services.gateway.pipeline import Evidence, GatewayDeps, admit
 from services.gateway.quarantine import quarantine_record
+from services.gateway.replay import DuplicateDelivery
 from services.gateway.settings import GatewaySettings
 from shared.audit import AuditChain
 from shared.broker import durable_subscriber
@@ -84,6 +85,16 @@ def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublisher
         evidence = Evidence()
         try:
             accepted = await admit(raw, headers, position, deps, evidence)
+        except DuplicateDelivery as duplicate:
+            # a mail server's retry after it lost our acknowledgement: the mail is already in the pipeline
+            _record_evidence(span, evidence)
+            span.set_attribute(attributes.OUTCOME, "duplicate")
+            logger.info("duplicate delivery %s of mail %s, first admitted from %s", position, evidence.mail_id,
+                        duplicate.first_position)
+            event = audit.record("gateway.duplicate", mail_id=evidence.mail_id, tenant=evidence.tenant,
+                                 detail={"position": position, "first_position": duplicate.first_position})
+            await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())
+            return
         except QuarantineMail as refusal:
             quarantined = quarantine_record(
                 refusal, raw=raw, headers=headers, source_topic=record.topic, partition=record.partition,

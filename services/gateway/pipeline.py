@@ -17,11 +17,9 @@ from services.gateway.guardrails.classifier import InjectionClassifier
 from services.gateway.guardrails.verdict import Thresholds, Verdict, assess_injection
 from services.gateway.inbound import validate_inbound
 from services.gateway.mime import MimeLimits, parse_mail
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import (
     HEADER_SIGNATURE,
     HEADER_SOURCE_ID,
@@ -35,13 +33,14 @@ from shared.contracts.mail import (
 )
 from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.spotlight import spotlight, spotlight_contract
 
 
 class SeenMessages(Protocol):
     """The replay check's port (Redis in production, see ``ReplayGuard``)."""
 
-    async def admit(self, source_id: str, message_id: str, position: str) -> None: ...
+    async def admit(self, source_id: str, message_id: str, position: str, raw_mail: bytes) -> None: ...
 
 
 class PiiSealer(Protocol):
@@ -108,11 +107,12 @@ def authenticate(raw: bytes, headers: dict[str, str], deps: GatewayDeps, evidenc
 
 async def admit(raw: bytes, headers: dict[str, str], position: str, deps: GatewayDeps,
                 evidence: Evidence) -> AcceptedMail:
-    """The accepted mail, or QuarantineMail. Redis outages raise RetryLater (redelivery)."""
+    """The accepted mail, or QuarantineMail, or DuplicateDelivery (admitted before from another record).
+    Redis outages raise RetryLater (redelivery)."""
     stages = _Stages(evidence)
     inbound, raw_mail = authenticate(raw, headers, deps, evidence)
     payload = inbound.payload
-    await deps.replay.admit(payload.source_id, payload.message_id, position)
+    await deps.replay.admit(payload.source_id, payload.message_id, position, raw_mail)
     deps.policy.authorize(payload.source_id, inbound.tenant, payload.mailbox)
     stages.done("authenticate_authorize")
 

@@ -1,12 +1,13 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from shared.mail_sources import MailSourceSettings
 from shared.settings import REPO_ROOT, PathSettings
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(MailSourceSettings):
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_GATEWAY_")
 
     service_name: str = "gateway"
@@ -15,10 +16,8 @@ class GatewaySettings(BaseSettings):
     max_mime_parts: int = 100
     max_mime_depth: int = 10
     quarantine_copy_limit_bytes: int = 1024 * 1024
-    policy_file: Path = REPO_ROOT / "config" / "gateway-policy.yaml"
     # which mails the online evaluator scores (the gateway decides; see shared/eval_sampling.py)
     sampling_policy: Path = REPO_ROOT / "config" / "eval-sampling.yaml"
-    source_keys_dir: Path = Field(default_factory=lambda: PathSettings().secrets_dir / "sources")
     signature_skew_seconds: int = 300
     # a Message-ID stays in the seen-set well past the signature window, so a replay is always caught
     replay_window_seconds: int = 3 * 24 * 3600

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail
 from shared.mail_signature import sign
-
-MAX_ACTIVE_KEYS = 2
+from shared.mail_sources import MAX_ACTIVE_KEYS
 
 
 def verify_signature(keys: Sequence[bytes], signature: str | None, raw: bytes, timestamp: int, message_id: str) -> None:

@@ -11,14 +11,13 @@ from email.mime.text import MIMEText
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from infra.kafka_acls import MAIL_SOURCE
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.audit import verify_chain
 from shared.contracts.audit import AuditEvent
 from shared.contracts.mail import InboundMail, QuarantineReason
 from shared.contracts.topics import AUDIT_LOG, CRM_WRITES, MAIL_INBOUND, MAIL_QUARANTINE
-from shared.mail_publisher import inbound_from_eml, inbound_headers
+from shared.mail_publisher import MAIL_SOURCE, inbound_from_eml, inbound_headers
+from shared.mail_sources import SourceKeyring
 from shared.settings import KafkaSettings
 from tests.support.helpers import read_until, send_mails, unique_mail
 
@@ -98,9 +97,18 @@ def _cases() -> dict[str, tuple[tuple[bytes, list], QuarantineReason | None]]:
                          QuarantineReason.INVALID_ENCODING),
         "deeply_nested_multipart": (_record(nested), QuarantineReason.TOO_DEEP),
         "replay_first_delivery": (_record(replayed), None),
-        # a new record (new envelope id) carrying the same signed mail: a replay, not a redelivery
-        "replay": (_record(replayed.model_copy(update={"id": uuid.uuid4().hex})), QuarantineReason.REPLAY),
+        # a new record (new envelope id) carrying the same signed mail, as a mail server's retry does after it lost
+        # our acknowledgement: a duplicate delivery, audited and not processed again
+        "duplicate_delivery": (_record(replayed.model_copy(update={"id": uuid.uuid4().hex})), None),
+        # another message under a Message-ID already seen from the source: a replay
+        "replay": (_record(_other_content(replayed)), QuarantineReason.REPLAY),
     }
+
+
+def _other_content(mail: InboundMail) -> InboundMail:
+    raw = base64.b64decode(mail.payload.raw_b64).replace(b"Please refund", b"Please refund twice")
+    return mail.model_copy(update={"id": uuid.uuid4().hex, "payload": mail.payload.model_copy(
+        update={"raw_b64": base64.b64encode(raw).decode()})})
 
 
 REFUSALS = ["forged_signature", "unsigned", "expired_timestamp", "wrong_tenant", "wrong_mailbox", "oversize",
@@ -127,13 +135,20 @@ def outcome() -> dict:
     expected = {name for name, (_, reason) in cases.items() if reason is not None}
     quarantined = read_until(MAIL_QUARANTINE, lambda rs: expected <= {identify(r) for r in rs}, timeout=90)
     replayed_id = InboundMail.model_validate_json(first_delivery).mail_id
-    writes = read_until(CRM_WRITES, lambda rs: {good.mail_id, replayed_id} <= {r.get("mail_id") for r in rs}, 60)
+    read_until(CRM_WRITES, lambda rs: {good.mail_id, replayed_id} <= {r.get("mail_id") for r in rs}, 60)
+
+    def decided(records: list[dict]) -> bool:
+        actions = {(r.get("mail_id"), r.get("action")) for r in records}
+        return (good.mail_id, "gateway.accepted") in actions and (replayed_id, "gateway.duplicate") in actions
+
     events = [AuditEvent.model_validate({k: v for k, v in r.items() if not k.startswith("_")})
-              for r in read_until(AUDIT_LOG, lambda rs: good.mail_id in {r.get("mail_id") for r in rs}, 30)]
+              for r in read_until(AUDIT_LOG, decided, 30)]
+    writes = read_until(CRM_WRITES, lambda _: False, 3)  # a second write of the duplicate would be here by now
     return {
         "cases": cases,
         "found": {identify(r): r for r in quarantined if identify(r)},
         "written": {r.get("mail_id") for r in writes},
+        "writes_of_replayed": sum(r.get("mail_id") == replayed_id for r in writes),
         "good": good.mail_id,
         "replayed": replayed_id,
         "events": events,
@@ -152,6 +167,12 @@ def test_the_refusal_is_quarantined_with_its_reason(outcome: dict, case: str) ->
 def test_the_first_delivery_of_a_later_replayed_mail_is_accepted(outcome: dict) -> None:
     assert "replay_first_delivery" not in outcome["found"]
     assert outcome["replayed"] in outcome["written"]
+
+
+def test_the_same_signed_mail_in_a_second_record_is_processed_once_and_not_quarantined(outcome: dict) -> None:
+    assert "duplicate_delivery" not in outcome["found"]
+    assert outcome["writes_of_replayed"] == 1
+    assert (outcome["replayed"], "gateway.duplicate") in {(e.mail_id, e.action) for e in outcome["events"]}
 
 
 def test_the_gateway_keeps_consuming_after_every_refusal(outcome: dict) -> None:

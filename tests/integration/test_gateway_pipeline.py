@@ -14,10 +14,10 @@ from infra.stack import prepare_models
 from services.gateway.app import build_deps
 from services.gateway.pipeline import Evidence, GatewayDeps, admit
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import AcceptedMail, QuarantineReason
 from shared.errors import QuarantineMail
 from shared.mail_publisher import inbound_from_eml, inbound_headers
+from shared.mail_sources import SourceKeyring
 from shared.pii_vault import PiiVault
 from shared.settings import PiiVaultSettings, RedisSettings
 from shared.spotlight import DATAMARK, is_spotlighted, unmark

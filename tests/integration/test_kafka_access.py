@@ -60,3 +60,11 @@ def test_a_service_writes_its_own_topics_and_no_others() -> None:
 def test_a_mail_source_may_send_mail_but_not_read_it() -> None:
     with pytest.raises(TopicAuthorizationFailedError):
         asyncio.run(_fetch_one(KafkaSettings.for_principal("mail-source"), MAIL_INBOUND))
+
+
+def test_the_lmtp_ingest_may_write_inbound_mail_and_nothing_else() -> None:
+    ingest = KafkaSettings.for_principal("mail-ingest")
+    with pytest.raises(TopicAuthorizationFailedError):
+        asyncio.run(_produce(ingest, MAIL_ACCEPTED))  # past the gateway: never
+    with pytest.raises(TopicAuthorizationFailedError):
+        asyncio.run(_fetch_one(ingest, MAIL_INBOUND))

@@ -13,14 +13,13 @@ from faststream.kafka import KafkaBroker, TestKafkaBroker
 from services.gateway.guardrails.classifier import load_or_train
 from services.gateway.handlers import GatewayPublishers, provide, register
 from services.gateway.pipeline import GatewayDeps
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import InboundMail, mail_id_for
 from shared.contracts.topics import MAIL_INBOUND
 from shared.eval_sampling import load_policy
 from shared.mail_publisher import inbound_from_eml, inbound_headers
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from tests.support.in_memory_broker import handler_of, unit_broker
 
 SOURCE = "test-mx"
@@ -30,7 +29,7 @@ SOURCE = "test-mx"
 class FirstSightings:
     positions: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    async def admit(self, source_id: str, message_id: str, position: str) -> None:
+    async def admit(self, source_id: str, message_id: str, position: str, raw_mail: bytes) -> None:
         self.positions.setdefault((source_id, message_id), position)
 
 

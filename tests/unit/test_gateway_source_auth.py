@@ -3,12 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
-from services.gateway.source_keys import SourceKeyring
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail, UserError
 from shared.mail_signature import sign
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 
 RAW = b"From: a@b.example\r\nMessage-ID: <1@b.example>\r\n\r\nhello"
 

@@ -3,9 +3,8 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from infra.local_secrets import ensure_local_secrets, kafka_password
-from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
-from services.gateway.source_keys import SourceKeyring
+from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
 
 

@@ -1,0 +1,1 @@
+"""The LMTP ingest: mail servers deliver here, and each mail is signed as its source and published to Kafka."""
