@@ -87,13 +87,15 @@ def _placed_carriers(payload: str, host: dict) -> dict[str, str]:
     }
 
 
-def _carriers(kind: str, payload: str, host: dict, rng: random.Random) -> dict[str, str]:
+def _carriers(kind: str, payload: str, host: dict, rng: random.Random) -> dict[str, tuple[str, str]]:
+    """carrier name -> (the mail body, the text that was put into the host mail)"""
     if kind in QUOTED_KINDS:
-        return _quoted_carriers(payload, host)
+        # the earlier message around the payload is the company's ordinary reply, not part of the attack
+        return {name: (body, payload) for name, body in _quoted_carriers(payload, host).items()}
     if kind in ZERO_WIDTH_KINDS:
-        return {name: _placed_carriers(obfuscate(payload, rng), host)["middle"]
-                for name, obfuscate in _OBFUSCATIONS.items()}
-    return _placed_carriers(payload, host)
+        obfuscated = {name: obfuscate(payload, rng) for name, obfuscate in _OBFUSCATIONS.items()}
+        return {name: (_placed_carriers(text, host)["middle"], text) for name, text in obfuscated.items()}
+    return {name: (body, payload) for name, body in _placed_carriers(payload, host).items()}
 
 
 def _mails(section: dict, split: str, hosts: list[dict], per_payload: int, id_prefix: str) -> list[dict]:
@@ -104,10 +106,10 @@ def _mails(section: dict, split: str, hosts: list[dict], per_payload: int, id_pr
             carriers = _carriers(kind, payload, hosts[rng.randrange(len(hosts))], rng)
             for carrier in rng.sample(sorted(carriers), min(per_payload, len(carriers))):
                 host = hosts[rng.randrange(len(hosts))]
-                body = _carriers(kind, payload, host, rng)[carrier]
+                body, inserted = _carriers(kind, payload, host, rng)[carrier]
                 rows.append({"id": f"{id_prefix}-{split}-{kind}-{number:02d}-{carrier}", "split": split, "kind": kind,
                              "payload": f"{kind}-{number:02d}", "carrier": carrier, "host": host["id"],
-                             "subject": host["subject"], "body": body})
+                             "subject": host["subject"], "body": body, "inserted": inserted.strip()})
     return rows
 
 

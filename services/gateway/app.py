@@ -3,7 +3,7 @@
 from faststream import FastStream
 from redis.asyncio import Redis
 
-from services.gateway.guardrails.classifier import load_or_train
+from services.gateway.guardrails.classifier import InjectionClassifier, load_or_train
 from services.gateway.handlers import register
 from services.gateway.pipeline import GatewayDeps
 from services.gateway.policy import DeliveryPolicy
@@ -18,6 +18,11 @@ from shared.settings import PiiVaultSettings, RedisSettings
 from shared.eval_sampling import load_policy
 
 
+def build_classifier(settings: GatewaySettings) -> InjectionClassifier:
+    """Trained on the dev rows of the configured corpora, or loaded from the cache for exactly that corpus."""
+    return load_or_train(settings.guardrail_attack_files, settings.guardrail_benign_files, settings.model_cache_dir)
+
+
 def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
     return GatewayDeps(
         settings=settings,
@@ -26,8 +31,7 @@ def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
         replay=ReplayGuard(redis, settings.replay_window_seconds),
         redactor=PiiRedactor(),
         vault=PiiVault(redis, PiiVaultSettings.load().key(), settings.pii_vault_ttl_seconds),
-        classifier=load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file,
-                                 settings.model_cache_dir),
+        classifier=build_classifier(settings),
         sampling=load_policy(settings.sampling_policy),
     )
 
