@@ -21,6 +21,7 @@ from services.gateway.pipeline import ContentInspector, Evidence, inspect_conten
 from shared.contracts.golden import GoldenMail
 from shared.golden import load_golden
 from shared.settings import REPO_ROOT
+from shared.spotlight import DATAMARK
 
 PII_DATA = REPO_ROOT / "data" / "pii"
 SPLITS = {"dev": PII_DATA / "dev.jsonl", "heldout": PII_DATA / "heldout.jsonl"}
@@ -58,7 +59,8 @@ def rfc5322(row: dict) -> bytes:
 def accepted_text(row: dict, inspector: ContentInspector) -> str:
     content = inspect_content(rfc5322(row), f"<{row['id']}@pii.mailspine.example>", "service@acme.example",
                               RECEIVED_AT, inspector, Evidence())
-    return json.dumps(content.accepted.model_dump(mode="json"), ensure_ascii=False)
+    # datamarking replaces spaces: a two-word name must be looked for with its spaces back
+    return json.dumps(content.accepted.model_dump(mode="json"), ensure_ascii=False).replace(DATAMARK, " ")
 
 
 def evaluate_split(rows: list[dict], inspector: ContentInspector) -> dict[str, dict[str, Tally]]:
@@ -87,7 +89,7 @@ def sender_names_in_clear(rows: list[GoldenMail], inspector: ContentInspector) -
         if not words or prepared.content is None:
             continue
         accepted = prepared.content.accepted
-        passed = "\n".join((accepted.sender, accepted.subject, accepted.body))
+        passed = "\n".join((accepted.sender, accepted.subject, accepted.body)).replace(DATAMARK, " ")
         with_name += 1
         in_clear += any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", passed) for word in words)
     return with_name, in_clear

@@ -10,6 +10,7 @@ from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognize
 
 from services.gateway.person_names import (GREETED_SCORE, PreloadedSpacyNlpEngine, greeted_names, load_ner_pipeline,
                                            ner_candidate_windows, plausible_name, stated_as_name)
+from services.gateway.name_rules import name_parts, structural_names
 from services.gateway.pii_detection import Detection
 from services.gateway.pii_patterns import (PHONE_CONTEXT, PHONE_REGIONS, MailCardRecognizer, MailPhoneRecognizer,
                                            OfflineEmailRecognizer, boosted_by_context)
@@ -57,7 +58,10 @@ class PiiRedactor:
         """Redact the texts of one mail (sender, subject, body, ...) with placeholders shared across them."""
         found = [self.find_patterns(text) for text in texts]
         persons = self.find_persons(texts, [ner_candidate_windows(text) for text in texts])
-        return assign_placeholders(texts, [patterns + names for patterns, names in zip(found, persons)])
+        placed = [structural_names(text) for text in texts]
+        # the parts of a name found by its place stand for the person elsewhere ("Thanks, Priyanka")
+        parts = name_parts(texts, [text[d.start : d.end] for text, names in zip(texts, placed) for d in names])
+        return assign_placeholders(texts, [sum(lists, []) for lists in zip(found, persons, placed, parts)])
 
     def find_patterns(self, text: str) -> list[Detection]:
         detections = []
