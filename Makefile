@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 
-.PHONY: up down status test unit sync
+.PHONY: up down status check test unit sync
 
 $(UV):
 	@echo "installing uv (Python package manager) into ~/.local/bin"
@@ -20,7 +20,14 @@ down: sync
 status: sync
 	$(UV) run mailspine status
 
-test: sync
+# Lint and import order (ruff), types (mypy; cache in .mypy_cache) and the import rules between packages
+# (import-linter contracts in pyproject.toml). `make test` runs these first; any violation fails it.
+check: sync
+	$(UV) run ruff check
+	$(UV) run mypy
+	$(UV) run lint-imports
+
+test: check
 	$(UV) run pytest
 
 unit: sync

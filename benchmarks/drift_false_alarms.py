@@ -21,8 +21,15 @@ from datetime import UTC, datetime, timedelta
 
 from services.evaluator.drift.detection import WindowSummary, detect_drift
 from services.evaluator.stats import Proportion, always_valid_comparison, compare_proportions
-from shared.contracts.eval_score import (CRM_ACCEPTED, GROUNDED, JUDGE_ACCEPTABLE, METRICS, REVIEW_UNEDITED,
-                                         SCHEMA_VALID, THUMBS_UP)
+from shared.contracts.eval_score import (
+    CRM_ACCEPTED,
+    GROUNDED,
+    JUDGE_ACCEPTABLE,
+    METRICS,
+    REVIEW_UNEDITED,
+    SCHEMA_VALID,
+    THUMBS_UP,
+)
 
 ALPHA = 0.05
 TRUE_RATES = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97)
@@ -67,7 +74,7 @@ def _window(draws: BinomialDraws, runs: int, rates: dict[str, float], start: dat
     for metric in METRICS:
         n = round(runs * SCORED_SHARE[metric])
         metrics[metric] = Proportion(draws.draw(n, rates[metric]) if n else 0, n)
-    mix = {"prompt_version": Counter({"1.0.0": runs}), "model": Counter({"m": runs}),
+    mix: dict[str, Counter[str | None]] = {"prompt_version": Counter({"1.0.0": runs}), "model": Counter({"m": runs}),
            "index_version": Counter({"v1": runs})}
     return WindowSummary(start, start + timedelta(days=1), metrics, mix)
 

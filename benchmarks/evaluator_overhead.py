@@ -4,7 +4,8 @@ The judge is never on the request path: the runtime publishes its run summary an
 scores it later from agent.runs.v1. What the evaluator can still cost the runtime is machine time (the judge
 calls the same model server, on the same cores). This benchmark measures both: mails/s through the runtime and
 the runtime's own per-run latency, by default with every mail sampled (tenant globex, rate 1.0: the
-evaluator's worst case; --tenant acme for the configured 20%), alternating evaluator on and off so drift of the machine affects both alike.
+evaluator's worst case; --tenant acme for the configured 20%), alternating evaluator on and off so drift of the
+machine affects both alike.
 
 Run: uv run python -m benchmarks.evaluator_overhead [--mails 300] [--rounds 2]
      (starts or reuses the local servers and services; restarts the evaluator when done)

@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from shared.mail_publisher import inbound_from_eml, inbound_headers, publish_inbound
 from infra.service_processes import start_services
 from infra.stack import prepare_models, up_infra
 from infra.topic_reader import read_records
@@ -21,6 +20,7 @@ from services.gateway.pipeline import Evidence, admit
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
 from shared.contracts.topics import MAIL_ACCEPTED
+from shared.mail_publisher import inbound_from_eml, inbound_headers, publish_inbound
 from shared.settings import RedisSettings
 
 PARAGRAPH = (
@@ -36,7 +36,8 @@ def mail_of_size(target_bytes: int) -> bytes:
     body = "Hello Acme support,\n\nmy name is Dana Whitfield, purchasing lead at Northwind Retail.\n\n"
     while len(body) < target_bytes - 400:
         body += PARAGRAPH
-    body += "You can reach me on +44 20 7946 0958 or dana.whitfield@northwind.example.\n\nKind regards,\nDana Whitfield\n"
+    body += ("You can reach me on +44 20 7946 0958 or dana.whitfield@northwind.example.\n\n"
+             "Kind regards,\nDana Whitfield\n")
     return (f"From: Dana Whitfield <dana.whitfield@northwind.example>\r\nTo: support@acme.example\r\n"
             f"Subject: Damaged desks on AC-558213\r\nMessage-ID: <{token}@northwind.example>\r\n"
             f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}").encode()
@@ -71,7 +72,8 @@ async def in_process(size: int, runs: int) -> None:
     print(f"\n{size // 1024} KB mail, {runs} runs in one process: p50 {percentile(totals, 0.5):.1f} ms, "
           f"p99 {percentile(totals, 0.99):.1f} ms, {1000 / mean_total:.0f} mails/s")
     for stage, values in stages.items():
-        print(f"  {stage:<24} p50 {percentile(values, 0.5):7.2f} ms   share of mean {statistics.mean(values) / mean_total:6.1%}")
+        share = statistics.mean(values) / mean_total
+        print(f"  {stage:<24} p50 {percentile(values, 0.5):7.2f} ms   share of mean {share:6.1%}")
 
 
 async def through_kafka(count: int) -> None:
@@ -83,7 +85,8 @@ async def through_kafka(count: int) -> None:
     await read_records(MAIL_ACCEPTED, until=lambda rs: wanted <= {r.get("mail_id") for r in rs}, timeout=300)
     finished = time.perf_counter()
     print(f"\nthrough Kafka, one gateway process: {count} x 5 KB mails accepted {finished - started:.1f}s after the "
-          f"first publish ({published - started:.1f}s publishing): {count / (finished - started):.0f} mails/s end to end")
+          f"first publish ({published - started:.1f}s publishing): "
+          f"{count / (finished - started):.0f} mails/s end to end")
 
 
 def main() -> None:

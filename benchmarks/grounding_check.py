@@ -50,8 +50,8 @@ def miss_reason(label_field: str, value: str, source: str) -> str:
             return "day and month written, year differs"
         return "no such date written (relative or inferred)"
     if label_field == "amounts":
-        wanted, written = Decimal(value.split()[0]), amount_values(source)
-        if any(a + b == wanted or a * b == wanted for a in written for b in written):
+        amount, written = Decimal(value.split()[0]), amount_values(source)
+        if any(a + b == amount or a * b == amount for a in written for b in written):
             return "computed from written numbers"
         return "no such number written"
     if label_field in ("order_ids", "invoice_ids"):

@@ -8,12 +8,14 @@ import asyncio
 import statistics
 import time
 
-from offline_eval.candidate_eval import evaluate_candidate, prepare_dataset
+from offline_eval.candidate_eval import EvalOutcome, evaluate_candidate, prepare_dataset
+from offline_eval.golden_mail import PreparedMail
 from shared.llm import LlmSettings, build_async_client
-from shared.prompts import PromptLibrary
+from shared.prompts import PromptArtifact, PromptLibrary
 
 
-async def _one_run(settings, artifact, mails, concurrency):  # noqa: ANN001, ANN202
+async def _one_run(settings: LlmSettings, artifact: PromptArtifact, mails: list[PreparedMail],
+                   concurrency: int) -> EvalOutcome:
     async with build_async_client(settings) as client:
         return await evaluate_candidate(client, artifact, None, mails, "all", concurrency)
 

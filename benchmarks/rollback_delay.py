@@ -7,7 +7,8 @@ separate process following it with a PromptClient (benchmarks/prompt_watch.py). 
 promotions of production, and for each measures the time from the API call returning to the client process
 noticing the new version (wall clock on one machine; the client polls its cache every 5 ms). A change the
 client saw before the API call returned counts as 0 s. With `--observer runtime` the observer is the running
-runtime service itself (`mailspine up`), read from the line it logs for every registry change it applies. Prints p50, p95 and max; the target is at most 1 s.
+runtime service itself (`mailspine up`), read from the line it logs for every registry change it applies. Prints
+p50, p95 and max; the target is at most 1 s.
 """
 
 import argparse
@@ -15,12 +16,14 @@ import re
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.support.registry_harness import PromptWatcher, derived_prompt, private_registry
 from shared.contracts.eval_run import EvalRunRecord
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash
+from tests.support.registry_harness import PromptWatcher, derived_prompt, private_registry
 
 TARGET_SECONDS = 1.0
 
@@ -52,7 +55,7 @@ class RuntimeLogWatcher:
         self.handle = self.log.open(encoding="utf-8", errors="replace")
         self.handle.seek(0, 2)  # only what the runtime logs from now on
 
-    def until(self, condition, timeout: float = 60.0) -> dict:  # noqa: ANN001
+    def until(self, condition: Callable[[dict[str, Any]], bool], timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.handle.readline()
@@ -87,7 +90,7 @@ def run(changes: int, observer: str = "client") -> list[tuple[float, float]]:
                                                                 stable.content_hash or "", registry.prompt))
         delays = []
         if observer == "runtime":
-            watcher = RuntimeLogWatcher(registry.prompt)
+            watcher: RuntimeLogWatcher | PromptWatcher = RuntimeLogWatcher(registry.prompt)
             current = "1.0.0"  # the private registry's bootstrap set production to its first version
         else:
             watcher = PromptWatcher(registry)
@@ -104,7 +107,10 @@ def run(changes: int, observer: str = "client") -> list[tuple[float, float]]:
                 response = registry.call("POST", f"/v1/prompts/{registry.prompt}/{path}", "rel.manager", body)
                 returned = time.time()
                 assert response.status_code == 200, response.text
-                seen = watcher.until(lambda line, target=target: line["version"] == target, timeout=30)
+                def reached(line: dict[str, Any], target: str = target) -> bool:
+                    return bool(line["version"] == target)
+
+                seen = watcher.until(reached, timeout=30)
                 delays.append((max(0.0, seen["t"] - returned), seen["t"] - sent))
                 current = target
         finally:
@@ -128,7 +134,8 @@ def main() -> None:
     print(f"  (seen before the response returned: {sum(m[0] == 0 for m in measured)} of {len(measured)}; the registry "
           "answers once its own follower has read the change back)")
     worst = max(after_response) / 1000
-    print(f"  target <= {TARGET_SECONDS * 1000:.0f} ms after the response: {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+    verdict = "met" if worst <= TARGET_SECONDS else "NOT met"
+    print(f"  target <= {TARGET_SECONDS * 1000:.0f} ms after the response: {verdict}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,18 @@
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from shared.errors import UserError
 from shared.prompts import ArtifactError, PromptArtifact, PromptLibrary
 from shared.prompts.artifact import SEMVER
+
+if TYPE_CHECKING:  # the offline evaluation is imported when a command needs it: `mailspine --help` stays fast
+    import openai
+
+    from offline_eval.candidate_eval import EvalOutcome
+    from offline_eval.golden_mail import PreparedMail
+    from offline_eval.judge_agreement import JudgeEvalOutcome
 
 DEFAULT_PROMPT = "extract-email"
 EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades
@@ -52,16 +60,17 @@ def baseline_artifact(library: PromptLibrary, name: str, spec: str) -> PromptArt
 def registry_artifact(name: str, version: str | None = None, label: str | None = None) -> PromptArtifact:
     from cli.prompts_command import fetch_artifact
 
-    return fetch_artifact(name, version=version, label=label)
+    artifact: PromptArtifact = fetch_artifact(name, version=version, label=label)
+    return artifact
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
+    from infra.stack import ensure_model_endpoint
     from offline_eval.candidate_eval import prepare_dataset
     from offline_eval.judge_report import judge_table
     from offline_eval.report import comparison_table
     from services.evaluator.scoring.judge import is_judge_prompt
     from shared.eval_runs import EvalRunStore
-    from infra.stack import ensure_model_endpoint
     from shared.llm import LlmSettings, build_async_client
 
     try:
@@ -75,6 +84,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     ensure_model_endpoint(settings)
     print(f"preparing {args.split} golden mails through the gateway's content stages", file=sys.stderr)
     mails = prepare_dataset(args.split, args.limit)
+    outcome: EvalOutcome | JudgeEvalOutcome
     if extractor is not None:
         outcome = asyncio.run(_judge(build_async_client(settings), candidate, baseline, extractor, mails, args))
         print("\n".join(judge_table(outcome)))
@@ -90,7 +100,8 @@ def cmd_eval(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
-async def _evaluate(client, candidate, baseline, mails, args):  # noqa: ANN001, ANN202
+async def _evaluate(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseline: PromptArtifact | None,
+                    mails: "list[PreparedMail]", args: argparse.Namespace) -> "EvalOutcome":
     from offline_eval.candidate_eval import evaluate_candidate
 
     async with client:
@@ -109,7 +120,9 @@ def _extractor(library: PromptLibrary, spec: str) -> PromptArtifact:
     return extractor
 
 
-async def _judge(client, candidate, baseline, extractor, mails, args):  # noqa: ANN001, ANN202
+async def _judge(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseline: PromptArtifact | None,
+                 extractor: PromptArtifact, mails: "list[PreparedMail]",
+                 args: argparse.Namespace) -> "JudgeEvalOutcome":
     from offline_eval.judge_agreement import evaluate_judge
 
     async with client:

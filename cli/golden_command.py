@@ -16,7 +16,7 @@ from shared.contracts.golden import Attack, Category
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import RetryLater, UserError
 from shared.golden import GOLDEN_DIR, dataset_hash
-from shared.pii_vault import PLACEHOLDER
+from shared.pii_placeholders import PII_PLACEHOLDER
 from shared.settings import RedisSettings
 
 T = TypeVar("T")
@@ -85,7 +85,7 @@ def cmd_show(args: argparse.Namespace) -> None:
     print("\ncorrections")
     print("\n".join(corrections_table(c)))
     print(f"\nfrom:     {c.sender}\nsubject:  {c.subject}\nreceived: {c.received_date}\n\n{c.body}")
-    placeholders = sorted(set(PLACEHOLDER.findall(f"{c.sender}\n{c.subject}\n{c.body}")))
+    placeholders = sorted({m.group(0) for m in PII_PLACEHOLDER.finditer(f"{c.sender}\n{c.subject}\n{c.body}")})
     if placeholders:
         print("\nplaceholders stand for personal data; an approval writes fictional stand-ins instead:")
         print("\n".join(f"  {p} -> {_stand_in_or_why(p)}" for p in placeholders))

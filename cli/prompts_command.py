@@ -16,9 +16,9 @@ import yaml
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.prompts.access import ROLES, add_user
-from shared.bearer_tokens import TokenTable
 from services.registry.settings import RegistrySettings
+from shared.bearer_tokens import TokenTable
+from shared.prompts.access import ROLES, add_user
 from shared.prompts.artifact import ArtifactError, parse_artifact
 from shared.prompts.library import dump_yaml, load_file
 
@@ -146,14 +146,19 @@ def cmd_diff(args: argparse.Namespace) -> None:
     print("\neval (latest run of each version)")
     columns = [f"{args.name}@{args.version_a}", f"{args.name}@{args.version_b}"]
     print(f"  {'':<22} {columns[0]:<28} {columns[1]:<28}")
-    rows = [("verdict", lambda r: r["verdict"]), ("run", lambda r: r["run_id"]),
-            ("baseline", lambda r: f"{r['baseline_version'] or '-'} ({(r['baseline_hash'] or '-')[:15]})"),
-            ("dataset", lambda r: f"{r['dataset_hash']} ({r['mails']} mails)")]
+    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("verdict", lambda r: r["verdict"]), ("run", lambda r: r["run_id"]),
+        ("baseline", lambda r: f"{r['baseline_version'] or '-'} ({(r['baseline_hash'] or '-')[:15]})"),
+        ("dataset", lambda r: f"{r['dataset_hash']} ({r['mails']} mails)")]
     metrics = sorted({m for r in runs if r for m in r["metrics"]})
-    rows += [(m, lambda r, m=m: f"{r['metrics'][m]:.3f}" if m in r["metrics"] else "-") for m in metrics]
+    rows += [(m, _metric_cell(m)) for m in metrics]
     for number, (label, cell) in enumerate(rows):
         values = [cell(r) if r else ("no eval run" if number == 0 else "-") for r in runs]
         print(f"  {label:<22} {values[0]:<28} {values[1]:<28}")
+
+
+def _metric_cell(metric: str) -> Callable[[dict[str, Any]], str]:
+    return lambda run: f"{run['metrics'][metric]:.3f}" if metric in run["metrics"] else "-"
 
 
 def cmd_promote(args: argparse.Namespace) -> None:

@@ -10,11 +10,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.errors import UserError
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.drift.detection import DriftReport
 from services.evaluator.drift.quality_report import QualityQuestion, answer
 from services.evaluator.settings import EvaluatorSettings
-from services.evaluator.drift.aggregates import QualityStore
+from shared.errors import UserError
 from shared.settings import RedisSettings
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
@@ -58,8 +58,8 @@ def _span(window: timedelta) -> str:
 def render(report: DriftReport, question: QualityQuestion) -> str:
     scope = ", ".join(f"{k}={v}" for k, v in question.where().items() if v) or "all prompts, tenants and models"
     lines = [("YES" if report.worse else "NO") + f" — {report.headline()}", "",
-             f"scope: {scope}; the last {_span(question.window)} against the {_span(question.baseline)} before it; family-wise "
-             f"alpha {report.alpha} (Holm)", "",
+             f"scope: {scope}; the last {_span(question.window)} against the {_span(question.baseline)} before it; "
+             f"family-wise alpha {report.alpha} (Holm)", "",
              f"{'metric':<20} {'before':<32} {'now':<32} {'change [95% CI]':<28} {'p (Holm)':<9} verdict"]
     for finding in report.to_dict()["findings"]:
         if finding["delta"] is None:

@@ -76,11 +76,13 @@ class JaegerQuery:
         try:
             response = httpx.get(f"{self.base_url}{path}", params=params, timeout=10)
         except httpx.HTTPError as exc:
-            raise UserError(f"Jaeger's query API at {self.base_url} is unreachable ({exc}); is `mailspine up` running?") from None
+            raise UserError(f"Jaeger's query API at {self.base_url} is unreachable ({exc}); "
+                            "is `mailspine up` running?") from None
         if response.status_code == 404:
             return {}
         response.raise_for_status()
-        return response.json()
+        trace: dict[str, Any] = response.json()
+        return trace
 
     def raw_trace(self, trace_id: str) -> dict[str, Any]:
         """The trace exactly as Jaeger stores it (OTLP JSON): attributes, events, resources."""
@@ -109,7 +111,7 @@ class JaegerQuery:
 
 def build_tree(spans: list[Span]) -> list[Span]:
     by_id = {span.span_id: span for span in spans}
-    roots = []
+    roots: list[Span] = []
     for span in sorted(spans, key=lambda s: s.start_ns):
         parent = by_id.get(span.parent_span_id)
         (parent.children if parent else roots).append(span)

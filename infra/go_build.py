@@ -25,12 +25,13 @@ def build_go_command(
 ) -> None:
     if shutil.which("go") is None:
         raise InfraError(f"building {module} needs the Go toolchain (`go`) on PATH")
-    download = subprocess.run(  # noqa: S603
-        ["go", "mod", "download", "-json", f"{module}@{version}"],  # noqa: S607
+    download = subprocess.run(
+        ["go", "mod", "download", "-json", f"{module}@{version}"],
         capture_output=True, text=True, check=False,
     )
     if download.returncode != 0:
-        raise InfraError(f"go mod download {module}@{version} failed:\n{download.stdout[-2000:]}{download.stderr[-2000:]}")
+        raise InfraError(f"go mod download {module}@{version} failed:\n"
+                         f"{download.stdout[-2000:]}{download.stderr[-2000:]}")
     source = source_root / f"{module.replace('/', '_')}@{version}"
     if not source.exists():
         shutil.copytree(json.loads(download.stdout)["Dir"], source)

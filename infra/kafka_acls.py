@@ -99,7 +99,7 @@ async def apply_acls(kafka: KafkaSettings | None = None) -> int:
         bindings = acl_bindings()
         # aiokafka has the CreateAcls protocol but no public call for it; send the requests directly
         responses = await asyncio.gather(*(
-            admin._send_request(  # noqa: SLF001
+            admin._send_request(
                 CreateAclsRequest(resource_type, name, _LITERAL, principal, "*", operation, _ALLOW),
             )
             for resource_type, name, principal, operation in bindings

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
+from services.evaluator.access import ensure_feedback_tokens
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
-from services.evaluator.access import ensure_feedback_tokens
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
 

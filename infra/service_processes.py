@@ -48,8 +48,9 @@ def _log_file(paths: PathSettings, spec: ServiceSpec) -> Path:
     return paths.home / "log" / f"service-{spec.name}.log"
 
 
-def start_services(paths: PathSettings | None = None, timeout: float = 60.0) -> dict[str, str]:
-    """Start each service not already running, then wait until every consumer group is Stable."""
+def start_services(paths: PathSettings | None = None, timeout: float = 180.0) -> dict[str, str]:
+    """Start each service not already running, then wait until every consumer group is Stable (a loaded
+    machine loads the gateway's language models slowly, hence the generous timeout)."""
     paths = paths or PathSettings()
     outcome = {}
     for spec in SERVICES:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
-from shared.mail_publisher import publish_inbound, read_eml
 from infra.migrations import migrate_mail_history
 from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
@@ -24,6 +23,7 @@ from services.gateway.settings import GatewaySettings
 from services.registry.settings import RegistrySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
 from shared.llm import LlmSettings, ReferenceModelSettings
+from shared.mail_publisher import publish_inbound, read_eml
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
 
 SAMPLE_INBOX = REPO_ROOT / "data" / "inbox"
@@ -52,8 +52,8 @@ def up_infra() -> list[Server]:
     """Install what is missing, start each server (or reuse a running one), create topics and schema.
 
     Returns the servers this call started, so a caller that owns them (the test session) can stop them."""
-    for created in ensure_local_secrets():
-        print(f"  generated local-dev secret {created}", flush=True)
+    for secret in ensure_local_secrets():
+        print(f"  generated local-dev secret {secret}", flush=True)
     started_now = []
     for server in servers():
         started = time.monotonic()
@@ -110,7 +110,7 @@ def replay_sample_inbox(inbox: Path = SAMPLE_INBOX, timeout: float = 60.0) -> No
         if all_terminal(writes, quarantined) or time.monotonic() > deadline:
             break
     written = sorted({r["mail_id"] for r in writes} & wanted)
-    held = sorted({r.get("mail_id") for r in quarantined} & wanted)
+    held = sorted(wanted & {r.get("mail_id") for r in quarantined})
     pending = sorted(wanted - set(written) - set(held))
     print(f"  {len(written)} written to the CRM, {len(held)} quarantined, {len(pending)} not finished", flush=True)
     for mail in mails:

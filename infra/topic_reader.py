@@ -16,7 +16,7 @@ async def read_records(
     topic: str,
     *,
     until: Callable[[list[dict[str, Any]]], bool],
-    timeout: float,
+    timeout: float,  # noqa: ASYNC109 - one deadline over many polls, not one awaited call
     kafka: KafkaSettings | None = None,
 ) -> list[dict[str, Any]]:
     """Every JSON record on ``topic`` (value, plus ``_headers``/``_offset``), polled until ``until`` holds."""

@@ -9,9 +9,9 @@ import openai
 import yaml
 
 from offline_eval.golden_mail import PreparedMail, build_inspector, prepare
+from offline_eval.mail_scoring import MailScore, score
 from offline_eval.metrics import GUARDS, compare, summarize
 from offline_eval.runner import MailRun, run_prompt
-from offline_eval.mail_scoring import MailScore, score
 from shared.contracts.eval_run import EvalRunRecord, MetricComparison
 from shared.golden import dataset_hash, load_golden
 from shared.prompts import PromptArtifact

@@ -36,7 +36,7 @@ def fetch_wheel(name: str, version: str, paths: PathSettings) -> Path:
     except (httpx.HTTPError, KeyError) as exc:
         raise InfraError(f"cannot find {name}=={version} on PyPI: {exc!r}") from None
     wheel = next(f for f in files if f["packagetype"] == "bdist_wheel")
-    path = target_dir / wheel["filename"]
+    path: Path = target_dir / wheel["filename"]
     if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != wheel["digests"]["sha256"]:
         print(f"  downloading {wheel['filename']}", flush=True)
         # mirrors answer with relative file URLs; resolve them against the index page

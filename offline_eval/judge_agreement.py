@@ -90,7 +90,7 @@ def evidence_of(run: MailRun) -> RunEvidence | None:
 async def extract_candidates(client: openai.AsyncOpenAI, extractor: PromptArtifact, mails: list[PreparedMail],
                              concurrency: int) -> tuple[list[Candidate], int]:
     candidates, not_judged = [], 0
-    for variant, artifact in zip(VARIANTS, (extractor, degraded(extractor))):
+    for variant, artifact in zip(VARIANTS, (extractor, degraded(extractor)), strict=True):
         for run in await run_prompt(client, artifact, mails, concurrency):
             evidence = evidence_of(run)
             if evidence is None or evidence.facts is None:

@@ -6,11 +6,12 @@ normalisation (case, spacing, a leading '#'), never fuzzily: a wrong id is wrong
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from offline_eval.runner import MailRun
 from shared.contracts.golden import GoldenMail
-from shared.pii_vault import PLACEHOLDER
+from shared.pii_placeholders import PII_PLACEHOLDER
 
 SCALAR_FIELDS = ("customer_name", "company")
 LIST_FIELDS = ("order_ids", "invoice_ids", "amounts", "dates")
@@ -48,7 +49,7 @@ class MailScore:
 def _reveal(text: str | None, secrets: dict[str, str]) -> str | None:
     if text is None:
         return None
-    return PLACEHOLDER.sub(lambda match: secrets.get(match.group(0), match.group(0)), text)
+    return PII_PLACEHOLDER.sub(lambda match: secrets.get(match.group(0), match.group(0)), text)
 
 
 def _norm(text: str | None) -> str | None:
@@ -100,9 +101,8 @@ def score(run: MailRun) -> MailScore:
     else:
         for name in SCALAR_FIELDS:
             fields[name] = _scalar(_norm(_reveal(getattr(extraction, name), secrets)), _norm(getattr(gold, name)))
-        fields["order_ids"] = _sets({_norm(i) for i in extraction.order_ids} - {None}, _gold_values(row, "order_ids"))
-        fields["invoice_ids"] = _sets({_norm(i) for i in extraction.invoice_ids} - {None},
-                                      _gold_values(row, "invoice_ids"))
+        fields["order_ids"] = _sets(_normed(extraction.order_ids), _gold_values(row, "order_ids"))
+        fields["invoice_ids"] = _sets(_normed(extraction.invoice_ids), _gold_values(row, "invoice_ids"))
         fields["amounts"] = _sets({f"{a.value} {a.currency}" for a in extraction.amounts}, _gold_values(row, "amounts"))
         fields["dates"] = _sets(set(extraction.dates), _gold_values(row, "dates"))
     return MailScore(
@@ -127,4 +127,8 @@ def _gold_values(row: GoldenMail, name: str) -> set[str]:
         return {f"{a.value} {a.currency}" for a in labels.amounts}
     if name == "dates":
         return set(labels.dates)
-    return {_norm(i) for i in getattr(labels, name)} - {None}
+    return _normed(getattr(labels, name))
+
+
+def _normed(values: Iterable[str | None]) -> set[str]:
+    return {normed for value in values if (normed := _norm(value)) is not None}

@@ -84,19 +84,19 @@ def summarize(scores: Sequence[MailScore], price_per_million: tuple[float, float
 
 def mcnemar_p(baseline: Sequence[bool], candidate: Sequence[bool]) -> float:
     """Exact two-sided McNemar test: a binomial test on the discordant pairs."""
-    only_baseline = sum(b and not c for b, c in zip(baseline, candidate))
-    only_candidate = sum(c and not b for b, c in zip(baseline, candidate))
+    only_baseline = sum(b and not c for b, c in zip(baseline, candidate, strict=True))
+    only_candidate = sum(c and not b for b, c in zip(baseline, candidate, strict=True))
     n = only_baseline + only_candidate
     if n == 0:
         return 1.0
     k = min(only_baseline, only_candidate)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    tail: float = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
 def _bootstrap_deltas(guard: Guard[Any], baseline: Sequence[Any], candidate: Sequence[Any]) -> np.ndarray:
     rng = np.random.default_rng(20261124)  # fixed: the same runs always give the same interval
-    pairs = [(b, c) for b, c in zip(baseline, candidate) if guard.subset(b)]
+    pairs = [(b, c) for b, c in zip(baseline, candidate, strict=True) if guard.subset(b)]
     if not pairs:
         return np.array([0.0])
     n = len(pairs)
@@ -104,13 +104,15 @@ def _bootstrap_deltas(guard: Guard[Any], baseline: Sequence[Any], candidate: Seq
         b = np.array([guard.indicator(p[0]) for p in pairs], dtype=float)
         c = np.array([guard.indicator(p[1]) for p in pairs], dtype=float)
         index = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-        return c[index].mean(axis=1) - b[index].mean(axis=1)
+        deltas: np.ndarray = c[index].mean(axis=1) - b[index].mean(axis=1)
+        return deltas
     counts = np.array([[_field_totals([p[side]]) for side in (0, 1)] for p in pairs], dtype=float)  # n x 2 x 3
     index = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
     sums = counts[index].sum(axis=1)  # resamples x 2 x 3
     tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
     f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 1.0)
-    return f1[:, 1] - f1[:, 0]
+    f1_deltas: np.ndarray = f1[:, 1] - f1[:, 0]
+    return f1_deltas
 
 
 def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
@@ -128,7 +130,7 @@ def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
             deltas = _bootstrap_deltas(guard, baseline, candidate)
             low, high = (float(x) for x in np.percentile(deltas, [2.5, 97.5]))
             if guard.indicator is not None:
-                chosen = [(b, c) for b, c in zip(baseline, candidate) if guard.subset(b)]
+                chosen = [(b, c) for b, c in zip(baseline, candidate, strict=True) if guard.subset(b)]
                 p_value = mcnemar_p([guard.indicator(b) for b, _ in chosen], [guard.indicator(c) for _, c in chosen])
             else:
                 p_value = float(min(1.0, 2 * min((deltas <= 0).mean(), (deltas >= 0).mean())))
@@ -136,5 +138,6 @@ def compare(baseline: Sequence[Any] | None, candidate: Sequence[Any],
             worse = went_worse and p_value < SIGNIFICANCE
         comparisons.append(MetricComparison(
             metric=guard.name, guarded=True, floor=guard.floor, baseline=base_value, candidate=value, delta=delta,
-            ci_low=low, ci_high=high, p_value=p_value, significantly_worse=worse, below_floor=below_floor))
+            ci_low=low, ci_high=high, p_value=p_value, significantly_worse=worse, below_floor=below_floor,
+            lower_is_better=guard.lower_is_better))
     return comparisons

@@ -12,7 +12,7 @@ def drop_guides(system: str) -> str:
     """The system prompt without its intent guide and high-stakes rules (the CRM-action guide stays)."""
     kept, skipping = [], False
     for line in system.split("\n"):
-        if line.startswith("Intents:") or line.startswith("high_stakes is true"):
+        if line.startswith(("Intents:", "high_stakes is true")):
             skipping = True
         elif line.startswith("CRM actions"):
             skipping = False

@@ -62,7 +62,8 @@ async def run_prompt(client: openai.AsyncOpenAI, artifact: PromptArtifact, mails
                     outcome = await extract_facts(client, artifact, accepted, label="eval", arm="eval",
                                                   max_attempts=max_attempts)
                 except InvalidModelOutput as error:
-                    return MailRun(prepared, None, Decision(Route.HUMAN_REVIEW, CrmActionLabel.NONE, str(error)), str(error))
+                    refused = Decision(Route.HUMAN_REVIEW, CrmActionLabel.NONE, str(error))
+                    return MailRun(prepared, None, refused, str(error))
             return MailRun(prepared, outcome, decide(accepted, outcome.extraction), None)
         finally:
             progress.step()

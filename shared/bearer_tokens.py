@@ -3,6 +3,7 @@ new user needs no restart). The registry's API users and the evaluator's feedbac
 
 import hmac
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def write_tokens(path: Path, entries: dict[str, dict[str, object]], header: str)
     temporary.replace(path)
 
 
-def ensure_users(path: Path, users: dict[str, list[str]], header: str, token_prefix: str) -> bool:
+def ensure_users(path: Path, users: Mapping[str, Sequence[str]], header: str, token_prefix: str) -> bool:
     """Give each of ``users`` (principal -> roles) a token unless it has one; a file from an older release gains
     the users added since. Returns whether it wrote the file."""
     entries: dict[str, dict[str, object]] = {}

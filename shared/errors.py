@@ -1,5 +1,7 @@
 """One error taxonomy. Each name says who must act and what the broker does with the message."""
 
+from shared.contracts.mail import QuarantineReason
+
 
 class MailspineError(Exception):
     """Base of every error the project raises on purpose."""
@@ -12,7 +14,7 @@ class RetryLater(MailspineError):
 class QuarantineMail(MailspineError):
     """The gateway refuses this input. It goes to mail.quarantine.v1 with a machine-readable reason."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: QuarantineReason, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail

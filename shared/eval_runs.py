@@ -29,6 +29,10 @@ class EvalRunStore:
         temporary.replace(path)  # atomic: a reader never sees half a record
         return path
 
+    def load(self, prompt_name: str, run_id: str) -> EvalRunRecord:
+        path = self.root / prompt_name / f"{run_id}.json"
+        return EvalRunRecord.model_validate_json(path.read_text(encoding="utf-8"))
+
     def runs(self, prompt_name: str) -> list[EvalRunRecord]:
         records = []
         for path in sorted((self.root / prompt_name).glob("*.json")):

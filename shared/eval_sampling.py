@@ -42,7 +42,8 @@ class SamplingPolicy(BaseModel):
     tenants: dict[str, TenantSampling] = Field(default_factory=dict)
 
     def model_post_init(self, _: object) -> None:
-        rates = [*self.prompts.items(), *((f"{t}/{p}", r) for t, s in self.tenants.items() for p, r in s.prompts.items())]
+        per_tenant = ((f"{t}/{p}", r) for t, s in self.tenants.items() for p, r in s.prompts.items())
+        rates = [*self.prompts.items(), *per_tenant]
         for name, rate in rates:
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"sampling rate of {name} is {rate}; a rate is a share between 0 and 1")

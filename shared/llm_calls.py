@@ -43,8 +43,9 @@ async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, mess
     spec = rendered.artifact.model
     started = time.perf_counter()
     try:
-        response = await client.chat.completions.create(
-            model=spec.name, messages=messages, response_format=rendered.response_format(),  # type: ignore[arg-type]
+        # openai types messages and response_format as TypedDicts; ours are the same shapes as plain dicts
+        response = await client.chat.completions.create(  # type: ignore[call-overload]
+            model=spec.name, messages=messages, response_format=rendered.response_format(),
             temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed)
     except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
             openai.InternalServerError) as error:

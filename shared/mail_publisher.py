@@ -1,9 +1,9 @@
 """Publishes raw RFC 5322 mail to mail.inbound.v1 the way a mail server does."""
 
 import base64
-import re
 import email
 import email.policy
+import re
 import time
 from datetime import UTC, datetime
 from email.utils import getaddresses
@@ -27,7 +27,6 @@ from shared.contracts.topics import MAIL_INBOUND
 from shared.errors import UserError
 from shared.mail_signature import sign
 from shared.settings import KafkaSettings
-
 
 _MESSAGE_ID_LOCAL_PART = re.compile(rb"(?im)^(Message-ID:\s*<[^@>\r\n]*)@")
 

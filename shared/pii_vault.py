@@ -8,17 +8,16 @@ mail and placeholder as associated data, so a ciphertext copied to another field
 
 import base64
 import os
-import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from shared.errors import DeadLetter, RetryLater
 
-PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 _NONCE_BYTES = 12  # 96 bits, the size GCM is specified for
 
 
@@ -54,7 +53,8 @@ class PiiVault:
         (a redelivered mail) overwrites the fields and restarts the TTL."""
         if not originals:
             return
-        fields = {placeholder: self._seal(mail_id, placeholder, value) for placeholder, value in originals.items()}
+        fields: dict[FieldT, EncodableT] = {
+            placeholder: self._seal(mail_id, placeholder, value) for placeholder, value in originals.items()}
         try:
             # one transaction: a hash without its TTL would outlive the retention promise
             async with self.redis.pipeline(transaction=True) as transaction:

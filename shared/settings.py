@@ -6,7 +6,6 @@ state directory's ``secrets/`` folder, which ``mailspine up`` generates on first
 
 import base64
 from pathlib import Path
-
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr
@@ -54,7 +53,7 @@ class KafkaSettings(BaseSettings):
         """Settings for one Kafka principal; its password comes from the environment or its own secret file."""
         secrets_dir = PathSettings().secrets_dir / "kafka" / principal
         if secrets_dir.is_dir():
-            return cls(username=principal, _secrets_dir=secrets_dir)  # type: ignore[call-arg]
+            return cls(username=principal, _secrets_dir=secrets_dir)
         return cls(username=principal)
 
     def client_options(self) -> dict[str, Any]:
@@ -119,7 +118,7 @@ class WeaviateSettings(BaseSettings):
 
     @classmethod
     def load(cls) -> "WeaviateSettings":
-        return cls(_secrets_dir=PathSettings().secrets_dir)  # type: ignore[call-arg]
+        return cls(_secrets_dir=PathSettings().secrets_dir)
 
 
 class PiiVaultSettings(BaseSettings):
@@ -132,7 +131,7 @@ class PiiVaultSettings(BaseSettings):
 
     @classmethod
     def load(cls) -> "PiiVaultSettings":
-        return cls(_secrets_dir=PathSettings().secrets_dir)  # type: ignore[call-arg]
+        return cls(_secrets_dir=PathSettings().secrets_dir)
 
     def key(self) -> bytes:
         encoded = self.pii_vault_key.get_secret_value()

@@ -64,7 +64,7 @@ class Server(ABC):
     @abstractmethod
     def healthy(self) -> bool: ...
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - an optional hook: most servers need no preparation
         """Write config and initialise the data dir; runs before every start and must be idempotent."""
 
     def environment(self) -> Mapping[str, str]:
@@ -125,7 +125,7 @@ def run_install_step(description: str, argv: Sequence[str], *, cwd: Path | None 
     log_file.parent.mkdir(parents=True, exist_ok=True)
     print(f"    {description} ...", flush=True)
     with log_file.open("ab") as log:
-        result = subprocess.run(list(argv), cwd=cwd, env={**os.environ, **(env or {})}, stdout=log,  # noqa: S603
+        result = subprocess.run(list(argv), cwd=cwd, env={**os.environ, **(env or {})}, stdout=log,
                                 stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:
         raise InfraError(

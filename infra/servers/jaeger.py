@@ -7,7 +7,7 @@ import httpx
 
 from infra.go_build import build_go_command
 from infra.servers.base import Server
-from shared.settings import TracingSettings
+from shared.settings import PathSettings, TracingSettings
 
 # The Go module proxy serves this release of the root module; its cmd/jaeger is the v2 binary.
 # (The module path has no /v2, so v2.x tags are not installable, and its go.mod has replace
@@ -72,8 +72,8 @@ class JaegerServer(Server):
     version = f"Jaeger v2 (module {JAEGER_MODULE_VERSION}), memory storage"
     start_timeout = 30.0
 
-    def __init__(self, settings: TracingSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: TracingSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or TracingSettings()
 
     @property

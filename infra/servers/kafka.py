@@ -14,7 +14,7 @@ from infra.kafka_acls import ADMIN, KAFKA_PRINCIPALS
 from infra.local_secrets import kafka_password
 from infra.process import port_open
 from infra.servers.base import Server, run_install_step
-from shared.settings import REPO_ROOT, KafkaSettings
+from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
 
 KAFKA_VERSION = "4.1.1"
 POM = REPO_ROOT / "infra" / "kafka" / "pom.xml"
@@ -40,8 +40,8 @@ class KafkaServer(Server):
     version = f"Apache Kafka {KAFKA_VERSION} (KRaft)"
     start_timeout = 90.0
 
-    def __init__(self, settings: KafkaSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: KafkaSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or KafkaSettings()
 
     @property
@@ -67,7 +67,8 @@ class KafkaServer(Server):
         """PLAIN login: the broker's own identity (admin) and the users it accepts."""
         admin = kafka_password(ADMIN, self.paths)
         users = " ".join(f'user_{name}="{kafka_password(name, self.paths)}"' for name in principals)
-        return f'org.apache.kafka.common.security.plain.PlainLoginModule required username="{ADMIN}" password="{admin}" {users};'
+        return (f'org.apache.kafka.common.security.plain.PlainLoginModule required '
+                f'username="{ADMIN}" password="{admin}" {users};')
 
     def _server_properties(self) -> str:
         s = self.settings
@@ -142,7 +143,7 @@ async def _broker_answers(kafka: KafkaSettings) -> bool:
         await admin.start()
         await admin.describe_cluster()
         return True
-    except (KafkaError, OSError, asyncio.TimeoutError):
+    except (TimeoutError, KafkaError, OSError):
         return False
     finally:
         await admin.close()

@@ -5,7 +5,7 @@ import socket
 from collections.abc import Sequence
 
 from infra.servers.base import Server, apt_install
-from shared.settings import RedisSettings
+from shared.settings import PathSettings, RedisSettings
 
 
 class RedisServer(Server):
@@ -13,8 +13,8 @@ class RedisServer(Server):
     version = "Debian redis-server"
     start_timeout = 20.0
 
-    def __init__(self, settings: RedisSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: RedisSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or RedisSettings()
 
     @property

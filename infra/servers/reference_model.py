@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from standins.reference_model import MODEL_ID
 from infra.servers.base import Server
 from shared.errors import InfraError
 from shared.llm import ReferenceModelSettings, reference_api_key
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, PathSettings
+from standins.reference_model import MODEL_ID
 
 
 class ReferenceModelServer(Server):
@@ -18,8 +18,8 @@ class ReferenceModelServer(Server):
     version = f"{MODEL_ID} (rule-based reference, not a language model)"
     start_timeout = 30.0
 
-    def __init__(self, settings: ReferenceModelSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: ReferenceModelSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or ReferenceModelSettings()
 
     @property

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 
 from infra.servers.base import Server, run_install_step
-from shared.settings import WeaviateSettings
+from shared.settings import PathSettings, WeaviateSettings
 
 WEAVIATE_VERSION = "v1.38.11"
 
@@ -16,8 +16,8 @@ class WeaviateServer(Server):
     version = f"Weaviate {WEAVIATE_VERSION}"
     start_timeout = 90.0
 
-    def __init__(self, settings: WeaviateSettings | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, settings: WeaviateSettings | None = None, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.settings = settings or WeaviateSettings.load()
 
     @property

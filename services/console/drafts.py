@@ -49,7 +49,8 @@ def build_draft(base: PromptArtifact, *, version: str, contents: Sequence[str], 
         raise ArtifactError("no message text changed: edit the system or user message before saving a new version")
     data = base.model_dump(mode="json", by_alias=True)
     data.update(version=version, changelog=normalize_text(changelog).strip(), content_hash=None,
-                messages=[{**message, "content": content} for message, content in zip(data["messages"], contents)])
+                messages=[{**message, "content": content}
+                          for message, content in zip(data["messages"], contents, strict=True)])
     ref = f"{base.name}@{version}"
     try:
         return parse_artifact(data, ref).sealed()

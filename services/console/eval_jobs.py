@@ -1,27 +1,26 @@
-"""Offline evals started from the console: one asyncio task per candidate, one eval at a time in this process
-(they are CPU- and model-bound), progress counted from the model requests, the run record saved for the gate."""
+"""Offline evals started from the console: one child process per candidate (``python -m offline_eval.console_job``:
+the eval runs the gateway's and runtime's code, which a service does not import), one eval at a time (they are
+CPU- and model-bound), progress read from the child's JSON lines, the run record saved by the child for the gate."""
 
 import asyncio
+import json
 import logging
+import sys
+import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Any, Literal
 
-import httpx
-import openai
-
+from services.console.eval_view import Figures
+from shared.contracts.eval_run import EvalRunRecord
 from shared.eval_runs import EvalRunStore
 from shared.prompts.artifact import PromptArtifact
-
-if TYPE_CHECKING:
-    from offline_eval.candidate_eval import EvalOutcome
-    from offline_eval.golden_mail import PreparedMail
+from shared.settings import REPO_ROOT
 
 logger = logging.getLogger("mailspine.console.eval")
 JobState = Literal["queued", "preparing", "running", "done", "failed"]
-SPLIT = "all"  # the gate needs the whole golden dataset
-KEEP_FINISHED = 20  # an outcome holds every mail's run; older ones are still on record in the run store
+KEEP_FINISHED = 20  # a finished job holds its per-split figures; older ones are still on record in the run store
 
 
 @dataclass
@@ -36,7 +35,8 @@ class EvalJob:
     requests_done: int = 0
     requests_expected: int = 0
     error: str | None = None
-    outcome: "EvalOutcome | None" = None
+    record: EvalRunRecord | None = None
+    by_split: Figures = field(default_factory=dict)
     started_at: float = field(default_factory=time.monotonic)
     finished_at: float | None = None
 
@@ -57,23 +57,13 @@ class EvalJob:
         return (self.finished_at or time.monotonic()) - self.started_at
 
 
-def default_model_client() -> openai.AsyncOpenAI:
-    from shared.llm import LlmSettings, build_async_client
-
-    # LlmSettings.load() picks a real endpoint from OPENAI_* or else the local reference model server
-    return build_async_client(LlmSettings.load())
-
-
 class EvalJobs:
-    def __init__(self, store: EvalRunStore | None = None, *, concurrency: int = 8,
-                 model_client: Callable[[], openai.AsyncOpenAI] = default_model_client) -> None:
+    def __init__(self, store: EvalRunStore | None = None, *, concurrency: int = 8) -> None:
         self.store = store or EvalRunStore()
         self.concurrency = concurrency
-        self.model_client = model_client
         self._jobs: list[EvalJob] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
-        self._mails: tuple[str, list["PreparedMail"]] | None = None  # (dataset hash, prepared mails)
 
     def start(self, candidate: PromptArtifact, baseline: PromptArtifact | None, started_by: str) -> EvalJob:
         """Start an eval of ``candidate`` against ``baseline``, unless that exact comparison is already under way."""
@@ -103,55 +93,70 @@ class EvalJobs:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _prepared_mails(self) -> list["PreparedMail"]:
-        from offline_eval.candidate_eval import prepare_dataset
-        from shared.golden import dataset_hash
-
-        current = await asyncio.to_thread(dataset_hash)
-        if self._mails is None or self._mails[0] != current:
-            self._mails = (current, await asyncio.to_thread(prepare_dataset, SPLIT))
-        return self._mails[1]
-
     async def _run(self, job: EvalJob, candidate: PromptArtifact, baseline: PromptArtifact | None) -> None:
-        from offline_eval.candidate_eval import evaluate_candidate
-
         try:
             async with self._one_at_a_time:
                 job.state = "preparing"
-                mails = await self._prepared_mails()
-                runs = 1 if baseline is None or baseline.content_hash == candidate.content_hash else 2
-                job.requests_expected = runs * sum(1 for mail in mails if mail.content is not None)
-                job.state = "running"
-                client = await self._counting_client(job)
-                try:
-                    outcome = await evaluate_candidate(client, candidate, baseline, mails, SPLIT, self.concurrency)
-                finally:
-                    await client.close()
-                await asyncio.to_thread(self.store.save, outcome.record)
-                job.outcome, job.state = outcome, "done"
-                logger.info("eval of %s vs %s: %s (run %s)", candidate.ref, job.baseline_version or "no baseline",
-                            outcome.record.verdict, outcome.record.run_id)
+                with tempfile.TemporaryDirectory(prefix="mailspine-eval-") as folder:
+                    await self._run_child(job, _artifact_args(Path(folder), candidate, baseline))
+                # _run_child moves job.state on; the checker still assumes the "preparing" set above
+                if job.state != "done":  # type: ignore[comparison-overlap]
+                    job.state = "failed"
+                    job.error = job.error or "the eval process ended without a result (see the console's log)"
         except asyncio.CancelledError:
             job.state, job.error = "failed", "the console stopped before the eval finished"
             raise
-        except Exception as exc:  # noqa: BLE001 - the page shows why; the log keeps the traceback
+        except Exception as exc:  # the page shows why; the log keeps the traceback
             logger.exception("eval of %s failed", candidate.ref)
-            job.state, job.error = "failed", _explain(exc)
+            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             job.finished_at = time.monotonic()
 
-    async def _counting_client(self, job: EvalJob) -> openai.AsyncOpenAI:
-        async def count(response: httpx.Response) -> None:
-            if response.request.url.path.endswith("/chat/completions"):
-                job.requests_done += 1
+    async def _run_child(self, job: EvalJob, artifact_args: list[str]) -> None:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "offline_eval.console_job", *artifact_args, "--concurrency", str(self.concurrency),
+            cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stderr = asyncio.create_task(_read_all(child.stderr))
+        try:
+            assert child.stdout is not None
+            async for line in child.stdout:
+                self._apply(job, json.loads(line))
+            await child.wait()
+        except asyncio.CancelledError:
+            child.kill()
+            await child.wait()
+            raise
+        if child.returncode != 0:
+            logger.error("eval of %s@%s exited %s: %s", job.prompt, job.candidate_version, child.returncode,
+                         (await stderr)[-4000:])
 
-        base = self.model_client()
-        counting = base.copy(http_client=httpx.AsyncClient(event_hooks={"response": [count]}))
-        await base.close()  # the copy has its own HTTP client
-        return counting
+    def _apply(self, job: EvalJob, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "state":
+            job.state = event["state"]
+        elif kind == "expected":
+            job.requests_expected = int(event["requests"])
+        elif kind == "progress":
+            job.requests_done = int(event["requests_done"])
+        elif kind == "failed":
+            job.state, job.error = "failed", str(event["reason"])
+        elif kind == "done":
+            job.record = self.store.load(job.prompt, str(event["run_id"]))
+            job.by_split = {split: (pair[0], pair[1]) for split, pair in event["by_split"].items()}
+            job.state = "done"
+            logger.info("eval of %s@%s vs %s: %s (run %s)", job.prompt, job.candidate_version,
+                        job.baseline_version or "no baseline", job.record.verdict, job.record.run_id)
 
 
-def _explain(exc: Exception) -> str:
-    if isinstance(exc, openai.APIConnectionError):
-        return f"the model endpoint does not answer ({exc}); start it with `mailspine up`"
-    return f"{type(exc).__name__}: {exc}"
+def _artifact_args(folder: Path, candidate: PromptArtifact, baseline: PromptArtifact | None) -> list[str]:
+    args = []
+    for flag, artifact in (("--candidate", candidate), ("--baseline", baseline)):
+        if artifact is not None:
+            path = folder / f"{flag.strip('-')}.json"
+            path.write_text(artifact.model_dump_json(), encoding="utf-8")
+            args += [flag, str(path)]
+    return args
+
+
+async def _read_all(stream: asyncio.StreamReader | None) -> str:
+    return (await stream.read()).decode(errors="replace") if stream is not None else ""

@@ -35,19 +35,13 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None or value != value else f"{value:.{digits}f}"
 
 
-def _lower_is_better(metric: str) -> bool:
-    from offline_eval.metrics import GUARDS
-
-    return any(guard.name == metric and guard.lower_is_better for guard in GUARDS)
-
-
 def comparison_rows(record: EvalRunRecord) -> list[ComparisonRow]:
     rows = []
     for c in record.comparisons:
         result = "WORSE" if c.significantly_worse else ("BELOW FLOOR" if c.below_floor else "ok")
         if c.significantly_worse and c.below_floor:
             result = "WORSE, BELOW FLOOR"
-        bound = "-" if c.floor is None else f"{'≤' if _lower_is_better(c.metric) else '≥'} {c.floor:.2f}"
+        bound = "-" if c.floor is None else f"{'≤' if c.lower_is_better else '≥'} {c.floor:.2f}"
         rows.append(ComparisonRow(
             metric=c.metric, baseline=_num(c.baseline), candidate=_num(c.candidate),
             delta="-" if c.delta is None else f"{c.delta:+.3f}",

@@ -44,25 +44,30 @@ class RegistryClient:
         return response.json()
 
     async def list_prompts(self) -> list[dict[str, Any]]:
-        return await self._call("GET", "/prompts")  # type: ignore[no-any-return]
+        prompts: list[dict[str, Any]] = await self._call("GET", "/prompts")
+        return prompts
 
     async def prompt(self, name: str) -> dict[str, Any]:
         """owner, labels, versions (oldest first, with changelog and who published), recent events."""
-        return await self._call("GET", f"/prompts/{name}")  # type: ignore[no-any-return]
+        summary: dict[str, Any] = await self._call("GET", f"/prompts/{name}")
+        return summary
 
     async def artifact(self, name: str, version: str) -> PromptArtifact:
         record = await self._call("GET", f"/prompts/{name}/versions/{version}")
         return parse_artifact(record["artifact"], f"{name}@{version} from the registry").verify()
 
     async def publish(self, artifact: PromptArtifact) -> dict[str, Any]:
-        return await self._call(  # type: ignore[no-any-return]
+        published: dict[str, Any] = await self._call(
             "POST", "/prompts", body={"artifact": artifact.model_dump(mode="json", by_alias=True)})
+        return published
 
     async def promote(self, name: str, *, version: str, label: Label, percent: float | None,
                       reason: str) -> dict[str, Any]:
         body = {"version": version, "label": label, "percent": percent, "reason": reason}
-        return await self._call("POST", f"/prompts/{name}/promote", body=body)  # type: ignore[no-any-return]
+        promoted: dict[str, Any] = await self._call("POST", f"/prompts/{name}/promote", body=body)
+        return promoted
 
     async def eval_runs(self, name: str, version: str) -> dict[str, Any]:
         """This version's eval runs (newest last) and whether the promotion gate is open right now."""
-        return await self._call("GET", f"/prompts/{name}/versions/{version}/eval-runs")  # type: ignore[no-any-return]
+        runs: dict[str, Any] = await self._call("GET", f"/prompts/{name}/versions/{version}/eval-runs")
+        return runs

@@ -3,7 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.registry.settings import RegistrySettings
+from shared.prompts.registry_endpoint import RegistryEndpoint
 from shared.settings import PathSettings
 
 
@@ -13,9 +13,9 @@ class ConsoleSettings(BaseSettings):
     service_name: str = "console"
     host: str = "127.0.0.1"
     port: int = 8071
-    registry_url: str = Field(default_factory=lambda: RegistrySettings().url)
+    registry_url: str = Field(default_factory=lambda: RegistryEndpoint().url)
     registry_tokens_file: Path = Field(
-        default_factory=lambda: RegistrySettings().tokens_file,
+        default_factory=lambda: RegistryEndpoint().tokens_file,
         description="read only, to show who a token belongs to and whether they may promote (the registry's API "
                     "does not say); the registry itself still decides")
     session_key_file: Path = Field(default_factory=lambda: PathSettings().secrets_dir / "console" / "session_key",

@@ -10,8 +10,8 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.registry_client import RegistryClient
 from services.console.session import csrf_token, pop_notice, session_of
-from shared.prompts.access import AccessDenied, authorize_release
 from shared.bearer_tokens import Principal, TokenTable
+from shared.prompts.access import AccessDenied, authorize_release
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescape is on for .html
 

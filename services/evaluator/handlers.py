@@ -3,16 +3,17 @@
 
 from dataclasses import dataclass
 
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
 
 from services.evaluator.canary.guard import CanaryGuard
-from services.evaluator.scoring.run_scoring import RunScorer
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.runs import IndexedRun, RunIndex
+from services.evaluator.scoring.run_scoring import RunScorer
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.signals import SignalScorer
-from services.evaluator.drift.aggregates import QualityStore
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
 from shared.contracts.crm import CrmAckMessage
@@ -61,7 +62,8 @@ def register(broker: KafkaBroker, settings: EvaluatorSettings, deps: EvaluatorDe
     # one consumer for both signal topics: one group member, and a signal keeps its topic's contract
     @durable_subscriber(broker, CRM_ACKS, REVIEW_DECISIONS, group_id=settings.signals_group)
     async def on_signal(raw: dict, message: KafkaMessage) -> None:
-        topic = message.raw_message.topic
+        record: ConsumerRecord = message.raw_message  # one record: this is not a batch subscriber
+        topic = record.topic
         signal = _parse_signal(topic, raw)
         span = trace.get_current_span()
         span.set_attribute(attributes.MAIL_ID, signal.mail_id)

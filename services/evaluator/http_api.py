@@ -6,32 +6,15 @@
 """
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluator.access import FEEDBACK_ROLE
 from services.evaluator.drift.quality_report import QualityQuestion, answer
 from services.evaluator.signals import Feedback
-from shared.bearer_tokens import Principal
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def authenticated(request: Request,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    if credentials is None:
-        raise HTTPException(401, "send a bearer token: Authorization: Bearer <token> (local tokens are in "
-                                 f"{request.app.state.tokens.path})", headers={"WWW-Authenticate": "Bearer"})
-    principal = request.app.state.tokens.authenticate(credentials.credentials)
-    if principal is None:
-        raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
-    return principal
-
-
-Caller = Annotated[Principal, Depends(authenticated)]
+from shared.bearer_auth import Caller
 
 
 class FeedbackRequest(BaseModel):

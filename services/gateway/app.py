@@ -12,10 +12,10 @@ from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
 from shared.broker import build_broker
+from shared.eval_sampling import load_policy
 from shared.pii_vault import PiiVault
 from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings
-from shared.eval_sampling import load_policy
 
 
 def build_classifier(settings: GatewaySettings) -> InjectionClassifier:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.opentelemetry import CurrentBaggage
@@ -42,7 +43,7 @@ def register(broker: KafkaBroker, deps: GatewayDeps) -> None:
     async def on_inbound_mail(raw: bytes, message: KafkaMessage, baggage: CurrentBaggage) -> None:
         span = trace.get_current_span()
         headers = {k: str(v) for k, v in message.headers.items()}
-        record = message.raw_message
+        record: ConsumerRecord = message.raw_message  # one record: this is not a batch subscriber
         position = f"{record.topic}:{record.partition}:{record.offset}"
         evidence = Evidence()
         try:

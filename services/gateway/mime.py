@@ -14,11 +14,11 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import Policy
 from email.utils import getaddresses
-from typing import Any
+from typing import Any, cast
 
-from shared.html_text import html_to_text
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail
+from shared.html_text import html_to_text
 
 _BODY_TYPES = ("text/plain", "text/html")
 _ASCII_LABELS = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968", "646"})
@@ -127,7 +127,8 @@ def _parse(raw: bytes, limits: MimeLimits) -> EmailMessage:
         return part
 
     try:
-        message = BytesParser(new_part, policy=email.policy.default).parsebytes(raw)
+        # the parser calls _class(policy); typeshed declares it without arguments
+        message = BytesParser(new_part, policy=email.policy.default).parsebytes(raw)  # type: ignore[arg-type]
     except RecursionError:  # only reachable when max_depth is set above what the parser's recursion can follow
         raise QuarantineMail(QuarantineReason.TOO_DEEP, "mail nests MIME parts deeper than the parser can follow; "
                                                         f"the limit is {limits.max_depth}") from None
@@ -211,7 +212,7 @@ def _payload_bytes(part: Message) -> bytes:
 def _visit(part: Message, depth: int, walk: _Walk) -> None:
     """Depth first over the tree, message/rfc822 included; every child is admitted before it is looked at."""
     if part.is_multipart():
-        for child in part.get_payload():
+        for child in _children(part):
             walk.measure.admit(depth + 1)
             _visit(child, depth + 1, walk)
         return
@@ -239,12 +240,17 @@ def _body(part: Message, texts: dict[int, _Text]) -> _Text | None:
         return texts.get(id(part))
     if part.get_content_maintype() == "message":
         return None
-    found = (body for child in part.get_payload() if (body := _body(child, texts)) is not None)
+    found = (body for child in _children(part) if (body := _body(child, texts)) is not None)
     if part.get_content_type() != "multipart/alternative":
         return next(found, None)
     alternatives = list(found)
     plain = [body for body in alternatives if body.content_type == "text/plain"]
-    return (plain or alternatives or [None])[0]
+    chosen = plain or alternatives
+    return chosen[0] if chosen else None
+
+
+def _children(part: Message) -> list[Message]:
+    return cast(list[Message], part.get_payload())  # a multipart part's payload is its list of parts
 
 
 def _fallback_body(texts: dict[int, _Text]) -> _Text | None:

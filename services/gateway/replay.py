@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail, RetryLater
+from shared.redis_text import redis_text
 
 
 class ReplayGuard:
@@ -31,7 +32,7 @@ class ReplayGuard:
             first = await self.redis.get(key)
         except RedisError as exc:
             raise RetryLater(f"redis unavailable for the replay check: {exc}") from exc
-        if first is not None and first.decode() == position:
+        if first is not None and redis_text(first) == position:
             return  # the same record again: an at-least-once redelivery, not a replay
-        first_seen = first.decode() if first is not None else "an expiring entry"
+        first_seen = redis_text(first) if first is not None else "an expiring entry"
         raise QuarantineMail(QuarantineReason.REPLAY, f"Message-ID {message_id!r} already delivered at {first_seen}")

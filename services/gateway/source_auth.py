@@ -30,7 +30,8 @@ def parse_timestamp(header: str | None) -> int:
     try:
         return int(header or "")
     except ValueError:
-        raise QuarantineMail(QuarantineReason.UNSIGNED, f"mailspine-timestamp is not unix seconds: {header!r}") from None
+        raise QuarantineMail(QuarantineReason.UNSIGNED,
+                             f"mailspine-timestamp is not unix seconds: {header!r}") from None
 
 
 def check_freshness(timestamp: int, now: float, skew_seconds: int) -> None:

@@ -27,7 +27,7 @@ def _now() -> datetime:
 
 def _event(state: PromptState, **fields: object) -> RegistryEvent:
     fields.setdefault("labels_after", state.labels)
-    return RegistryEvent(event_id=uuid.uuid4().hex, at=_now(), **fields)  # type: ignore[arg-type]
+    return RegistryEvent(event_id=uuid.uuid4().hex, at=_now(), **fields)
 
 
 def _require_reason(reason: str, action: str) -> str:

@@ -1,28 +1,21 @@
 """The registry's HTTP API (JSON, bearer tokens). Reads come from the Redis view; writes go through the
 RegistryService, which appends to Kafka. Every refusal is a one-line ``detail`` that says what to do."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from shared.prompts.access import AccessDenied
-from shared.bearer_tokens import Principal, TokenTable
 from services.registry.changes import ChangeRefused
 from services.registry.promotion_gate import GateRefused, require_passing_eval
 from services.registry.service import RegistryService
 from services.registry.view import RegistryView
+from shared.bearer_auth import Caller
 from shared.contracts.registry import Label
+from shared.prompts.access import AccessDenied
 from shared.prompts.artifact import ArtifactError, parse_artifact
 from shared.prompts.registry_state import PromptNotFound, resolve_label
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-class Unauthenticated(Exception):
-    pass
 
 
 class PromoteRequest(BaseModel):
@@ -38,26 +31,15 @@ class RollbackRequest(BaseModel):
 
 
 def _service(request: Request) -> RegistryService:
-    return request.app.state.service  # type: ignore[no-any-return]
+    service: RegistryService = request.app.state.service
+    return service
 
 
 def _view(request: Request) -> RegistryView:
-    return request.app.state.view  # type: ignore[no-any-return]
+    view: RegistryView = request.app.state.view
+    return view
 
 
-def authenticated(request: Request,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
-    if credentials is None:
-        raise Unauthenticated("no bearer token: send `Authorization: Bearer TOKEN` (tokens are in "
-                              "var/secrets/registry/tokens.yaml; `mailspine prompts --as NAME` picks one)")
-    tokens: TokenTable = request.app.state.tokens
-    principal = tokens.authenticate(credentials.credentials)
-    if principal is None:
-        raise Unauthenticated("unknown bearer token: it is not in the registry's tokens file")
-    return principal
-
-
-Caller = Annotated[Principal, Depends(authenticated)]
 router = APIRouter(prefix="/v1")
 
 
@@ -147,7 +129,6 @@ def install(app: FastAPI) -> None:
         (ArtifactError, 422), (ValueError, 400), (TimeoutError, 503)]
     for exc_type, status in handlers:
         app.add_exception_handler(exc_type, _handler(status))
-    app.add_exception_handler(Unauthenticated, _handler(401, {"WWW-Authenticate": "Bearer"}))
 
 
 def _handler(status: int, headers: dict[str, str] | None = None) -> Any:

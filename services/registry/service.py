@@ -8,7 +8,6 @@ from collections.abc import Callable
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 
-from shared.prompts.access import Principal, authorize_publish, authorize_release
 from services.registry.changes import plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
 from services.registry.promotion_gate import require_passing_eval
 from shared.audit import AuditChain
@@ -16,6 +15,7 @@ from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.registry import Label, PublishedVersion, RegistryEvent
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS, REGISTRY_PROMPTS
 from shared.eval_runs import EvalRunStore
+from shared.prompts.access import Principal, authorize_publish, authorize_release
 from shared.prompts.artifact import PromptArtifact
 from shared.prompts.library import PromptLibrary
 from shared.prompts.registry_follower import RegistryFollower

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from shared.contracts.registry import LabelState, PublishedVersion, RegistryEvent
 from shared.prompts.registry_state import PromptNotFound, PromptState, RegistryState, verified_artifact
+from shared.redis_text import redis_text
 
 RECENT_EVENTS = 200
 
@@ -63,13 +64,13 @@ class RegistryView:
             pipe.set(self._artifact_key(prompt.name, version), record.model_dump_json())
 
     async def names(self) -> list[str]:
-        return sorted(name.decode() for name in await self.redis.smembers(f"{self.prefix}:names"))
+        return sorted(redis_text(name) for name in await self.redis.smembers(f"{self.prefix}:names"))
 
     async def summary(self, name: str) -> dict[str, Any]:
         fields = await self.redis.hgetall(self._prompt_key(name))
         if not fields:
             raise PromptNotFound(f"no prompt named {name!r} in the registry (have: {', '.join(await self.names())})")
-        return {"name": name, "owner": fields[b"owner"].decode() or None,
+        return {"name": name, "owner": redis_text(fields[b"owner"]) or None,
                 "labels": json.loads(fields[b"labels"]), "versions": json.loads(fields[b"versions"]),
                 "events": json.loads(fields[b"events"])}
 

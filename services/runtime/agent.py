@@ -16,6 +16,7 @@ from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, Inval
 from shared.contracts.agent_run import PromptUse
 from shared.contracts.crm import CrmAction, CrmWriteRequest, CrmWriteRequestMessage
 from shared.contracts.mail import AcceptedMail
+from shared.contracts.registry import Label
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
 from shared.errors import DeadLetter
 from shared.spotlight import is_spotlighted, unmark
@@ -23,7 +24,7 @@ from shared.tracing import attributes
 
 
 class PromptResolver(Protocol):
-    async def resolve(self, name: str, label: str = "production", routing_key: str | None = None,
+    async def resolve(self, name: str, label: Label = "production", routing_key: str | None = None,
                       variables: dict[str, Any] | None = None) -> Any: ...
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from faststream import FastStream
 
@@ -17,7 +18,7 @@ from shared.settings import KafkaSettings
 logger = logging.getLogger("mailspine.runtime.prompts")
 
 
-def _log_registry_change(prompts: PromptClient):  # noqa: ANN202 - the follower's on_change callback
+def _log_registry_change(prompts: PromptClient) -> Callable[[str], Awaitable[None]]:
     last_logged: dict[str, tuple[str | None, str]] = {}
 
     async def log_change(name: str) -> None:

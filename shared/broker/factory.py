@@ -53,7 +53,7 @@ def durable_subscriber(
 ) -> Callable[[Any], Any]:
     """At-least-once: commit only after the handler finished; on a transient error, redeliver."""
     kafka = kafka or KafkaSettings()
-    return broker.subscriber(
+    subscriber: Callable[[Any], Any] = broker.subscriber(
         topic,
         *more_topics,
         group_id=group_id,
@@ -62,3 +62,4 @@ def durable_subscriber(
         max_partition_fetch_bytes=kafka.max_message_bytes,
         **options,
     )
+    return subscriber

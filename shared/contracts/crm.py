@@ -15,9 +15,18 @@ def crm_idempotency_key(mail_id: str, action: str) -> str:
     return hashlib.sha256(f"{mail_id}\x00{action}".encode()).hexdigest()[:32]
 
 
-# What the agent may do in the CRM: the label vocabulary's actions, minus "none" (which writes nothing)
-CrmAction = StrEnum("CrmAction", [(label.name, label.value) for label in CrmActionLabel
-                                  if label is not CrmActionLabel.NONE], module=__name__)
+class CrmAction(StrEnum):
+    """What the agent may do in the CRM: the label vocabulary's actions, minus "none" (which writes nothing).
+
+    Spelled out, not derived, so that type checkers see the members; a unit test keeps it equal to the labels."""
+
+    LOG_INTERACTION = CrmActionLabel.LOG_INTERACTION.value
+    CREATE_REFUND_CASE = CrmActionLabel.CREATE_REFUND_CASE.value
+    UPDATE_ADDRESS = CrmActionLabel.UPDATE_ADDRESS.value
+    CREATE_LEAD = CrmActionLabel.CREATE_LEAD.value
+    ESCALATE_LEGAL = CrmActionLabel.ESCALATE_LEGAL.value
+    CANCEL_CONTRACT = CrmActionLabel.CANCEL_CONTRACT.value
+    FLAG_INVOICE_DISPUTE = CrmActionLabel.FLAG_INVOICE_DISPUTE.value
 
 
 class CrmWriteRequest(BaseModel):

@@ -25,6 +25,7 @@ class MetricComparison(BaseModel):
     p_value: float | None = Field(description="paired test (McNemar exact or bootstrap) of candidate vs baseline")
     significantly_worse: bool
     below_floor: bool
+    lower_is_better: bool = Field(default=False, description="a rate of failures (e.g. unsafe actions): up is worse")
 
 
 class EvalRunRecord(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+TEMPLATE_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float),
                                               "boolean": (bool,)}
 
@@ -106,7 +106,7 @@ class PromptArtifact(BaseModel):
 
     @model_validator(mode="after")
     def _variables_match_template(self) -> "PromptArtifact":
-        used = {name for message in self.messages for name in PLACEHOLDER.findall(message.content)}
+        used = {name for message in self.messages for name in TEMPLATE_VARIABLE.findall(message.content)}
         declared = set(self.variables)
         if used - declared:
             raise ValueError(f"the template uses undeclared variables: {', '.join(sorted(used - declared))}")

@@ -73,7 +73,7 @@ class _QuietProbe(logging.Filter):
         self.url = url
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not any(str(arg).startswith(self.url) for arg in (record.args or ()))  # type: ignore[union-attr]
+        return not any(str(arg).startswith(self.url) for arg in (record.args or ()))
 
 
 class PromptClient:

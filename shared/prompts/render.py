@@ -4,7 +4,7 @@ like a placeholder is never expanded, so mail text cannot reach into the templat
 from dataclasses import dataclass
 from typing import Any
 
-from shared.prompts.artifact import PLACEHOLDER, ArtifactError, PromptArtifact
+from shared.prompts.artifact import TEMPLATE_VARIABLE, ArtifactError, PromptArtifact
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,6 @@ def render(artifact: PromptArtifact, variables: dict[str, Any]) -> RenderedPromp
         if not spec.accepts(variables[name]):
             raise ArtifactError(f"{artifact.ref}: variable {name} must be {spec.type}, "
                                 f"got {type(variables[name]).__name__}")
-    messages = [{"role": m.role, "content": PLACEHOLDER.sub(lambda match: str(variables[match.group(1)]), m.content)}
+    messages = [{"role": m.role, "content": TEMPLATE_VARIABLE.sub(lambda match: str(variables[match.group(1)]), m.content)}
                 for m in artifact.messages]
     return RenderedPrompt(artifact=artifact, messages=messages)

@@ -4,8 +4,8 @@ import argparse
 
 import uvicorn
 
-from standins.reference_model.app import build_app
 from shared.llm import ReferenceModelSettings, reference_api_key
+from standins.reference_model.app import build_app
 
 
 def main() -> None:

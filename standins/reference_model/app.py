@@ -85,11 +85,9 @@ def build_app(api_key: str) -> FastAPI:
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Any:
-        body = await _json_body(request)
+        body = await _json_body(request, MODEL_ID)
         if isinstance(body, JSONResponse):
             return body
-        if body.get("model") != MODEL_ID:
-            return _model_not_found(body.get("model"))
         try:
             return await run_in_threadpool(complete, body)
         except BadRequest as error:
@@ -97,11 +95,9 @@ def build_app(api_key: str) -> FastAPI:
 
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Any:
-        body = await _json_body(request)
+        body = await _json_body(request, EMBEDDING_MODEL_ID)
         if isinstance(body, JSONResponse):
             return body
-        if body.get("model") != EMBEDDING_MODEL_ID:
-            return _model_not_found(body.get("model"))
         texts = body.get("input")
         texts = [texts] if isinstance(texts, str) else texts
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t for t in texts):
@@ -125,11 +121,14 @@ def _model_not_found(model_id: Any) -> JSONResponse:
                   f"{EMBEDDING_MODEL_ID!r} (embeddings)", code="model_not_found", param="model")
 
 
-async def _json_body(request: Request) -> dict[str, Any] | JSONResponse:
+async def _json_body(request: Request, model_id: str) -> dict[str, Any] | JSONResponse:
+    """The request's JSON object, addressed to ``model_id``; else the OpenAI-shaped error to answer with."""
     try:
         body = json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _error(400, "the request body is not valid JSON")
     if not isinstance(body, dict):
         return _error(400, "the request body must be a JSON object")
+    if body.get("model") != model_id:
+        return _model_not_found(body.get("model"))
     return body

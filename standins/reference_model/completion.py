@@ -85,7 +85,7 @@ def _enum_safe(facts: dict[str, Any], schema: dict[str, Any], guides: PromptGuid
 def _choose_tool(turn: Turn, action: str) -> dict[str, Any] | None:
     if turn.tool_choice == "none" or not turn.tools:
         return None
-    functions = [tool["function"] for tool in turn.tools]
+    functions: list[dict[str, Any]] = [tool["function"] for tool in turn.tools]
     if isinstance(turn.tool_choice, dict):
         wanted = (turn.tool_choice.get("function") or {}).get("name")
         named = [f for f in functions if f.get("name") == wanted]

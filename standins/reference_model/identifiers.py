@@ -3,6 +3,8 @@
 
 import re
 
+from shared.pii_placeholders import PII_PLACEHOLDER_PATTERN
+
 ORDER_WORDS = (
     r"orders?|order\s+(?:number|no\.?|nr\.?|id|ref(?:erence)?)|purchase\s+orders?|po|p\.o\.|bookings?|reservations?|"
     r"repair\s+orders?|bestellung(?:en)?|bestellnummer|bestellnr\.?|auftrag|auftragsnummer|pedidos?|"
@@ -16,7 +18,7 @@ INVOICE_WORDS = (
     r"credit\s+note|gutschrift|nota\s+de\s+crédito|avoir"
 )
 _NUMBER_WORD = r"(?:\s*(?:no\.?|nr\.?|n[°º]\.?|n\.|num\.?|number|nummer|número|numéro|numero|číslo|č\.|#|:|ref\.?))*"
-_ID = r"(?:<[A-Z_]+_\d+>|#?\s?(?=[A-Za-z0-9/.-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*)"
+_ID = rf"(?:{PII_PLACEHOLDER_PATTERN}|#?\s?(?=[A-Za-z0-9/.-]*\d)[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*)"
 _JOIN = r"\s*(?:,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\ben\b|\boch\b|\bi\b|\ba\b|\bor\b|\boder\b|\bo\b|\bou\b)\s*"
 
 

@@ -21,7 +21,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def is_judge_schema(schema: dict[str, Any]) -> bool:
-    return JUDGE_FIELDS <= set(schema.get("properties", {}))
+    return set(schema.get("properties", {})) >= JUDGE_FIELDS
 
 
 @dataclass(frozen=True)

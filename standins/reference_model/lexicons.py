@@ -28,7 +28,7 @@ INTENT_LEXICON: dict[str, dict[str, float]] = {
         "gift card": 3, "dear friend": 3, "investment opportunity": 3, "miracle": 2,
     },
     "legal_threat": {
-        "we act for": 8, "issue proceedings": 8, "proceedings": 4, "county court": 6, "in court": 5, "to court": 5, "court claim": 6, "demanda judicial": 8, "requerimiento": 4, "en nombre y representación": 6, "information commissioner": 8, "ico": 6, "gdpr": 4, "subject access request": 3, "data protection authority": 8, "supervisory authority": 6, "datenschutzbehörde": 8, "cnil": 8, "aepd": 8, "garante": 6, "regulator": 6, "ombudsman": 6, "claim against": 3, "avvocat": 6,
+        "we act for": 8, "issue proceedings": 8, "proceedings": 4, "county court": 6, "in court": 5, "to court": 5, "court claim": 6, "demanda judicial": 8, "requerimiento": 4, "en nombre y representación": 6, "information commissioner": 8, "ico": 6, "gdpr": 4, "subject access request": 3, "data protection authority": 8, "supervisory authority": 6, "datenschutzbehörde": 8, "cnil": 8, "aepd": 8, "garante": 6, "regulator": 6, "claim against": 3, "avvocat": 6,
         "lawyer": 8, "attorney": 8, "solicitor": 8, "legal action": 8, "lawsuit": 8, "sue ": 3, "court": 3,
         "small claims": 8, "legal proceedings": 8, "letter before action": 8, "tribunal": 3,
         "litigation": 4, "trading standards": 3, "ombudsman": 3, "legal counsel": 4, "on behalf of our client": 4,
@@ -55,7 +55,7 @@ INTENT_LEXICON: dict[str, dict[str, float]] = {
         "výpověď": 5, "vypovědět": 5, "zrušení": 4, "zrušit": 4, "ukončení": 4,
     },
     "refund_request": {
-        "cobrado dos veces": 4, "cobrado duas vezes": 4, "charged twice": 4, "paid twice": 4, "double charged": 4, "duplicate payment": 3, "devolución": 4, "devolváis": 4, "devolver": 3, "devolução": 4, "remboursement": 5,
+        "cobrado dos veces": 4, "cobrado duas vezes": 4, "double charged": 4, "duplicate payment": 3, "devolución": 4, "devolváis": 4, "devolver": 3, "devolução": 4, "remboursement": 5,
         "refund": 6, "money back": 6, "reimburse": 6, "reimbursement": 6, "credit note": 3, "repayment": 2,
         "pay back": 3, "charged twice": 2, "paid twice": 2, "return for a refund": 4, "compensation": 2,
         "erstatt": 4, "rückerstattung": 6, "geld zurück": 4, "gutschrift": 3, "rückzahlung": 4,

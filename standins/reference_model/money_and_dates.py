@@ -90,7 +90,9 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 def _day(text: str) -> int:
-    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+    digits = re.match(r"\d+", text)
+    assert digits is not None, f"{text!r} does not start with a day number"
+    return int(digits.group())
 
 
 def find_dates(text: str) -> list[str]:

@@ -3,9 +3,9 @@ signature lines (an e-mail domain is not a company name unless the sender writes
 
 import re
 
+from shared.pii_placeholders import PII_PLACEHOLDER, is_pii_placeholder
 from standins.reference_model.mail_text import MailText
 
-PLACEHOLDER = re.compile(r"^<[A-Z_]+_\d+>$")
 _CLOSINGS = re.compile(
     r"^(best|kind|warm|many|with)?\s*(regards|wishes|thanks|thank you|cheers|sincerely|yours|best)\b|^thx|^ta\b|"
     r"^mit freundlichen grüßen|^(viele|beste|freundliche|liebe) grüße|^gruß|^mfg|^vielen dank|^danke|"
@@ -40,13 +40,13 @@ _NOT_A_PERSON = re.compile(r"\b(team|support|service|info|billing|sales|noreply|
 
 def looks_like_person(text: str) -> bool:
     text = text.strip()
-    if PLACEHOLDER.match(text):
+    if is_pii_placeholder(text):
         return True
     words = text.split()
     return (1 <= len(words) <= 4 and not _NOT_A_PERSON.search(text) and not any(c.isdigit() for c in text)
             and not re.search(r"[,|:;&]", text) and not _JOB_TITLE.search(text)
             and all(w[:1].isupper() or w.lower() in ("van", "de", "der", "von", "da", "di", "du", "la", "le") or
-                    PLACEHOLDER.match(w) for w in words))
+                    is_pii_placeholder(w) for w in words))
 
 
 def signature(body: str) -> list[str]:
@@ -62,7 +62,7 @@ def signature(body: str) -> list[str]:
 
 def customer_name(mail: MailText) -> str | None:
     shown = mail.display_name
-    if shown and looks_like_person(shown) and (" " in shown or PLACEHOLDER.match(shown)):
+    if shown and looks_like_person(shown) and (" " in shown or is_pii_placeholder(shown)):
         return shown
     for line in signature(mail.body)[:3]:
         if looks_like_person(line):
@@ -78,7 +78,8 @@ _LEGAL_FORM = re.compile(
     r"ab|oy|a/s|sp\.\s?z\s?o\.?\s?o|s\.?r\.?o|a\.?s|lda|sarl)\b\.?", re.IGNORECASE)
 # split a signature line into title / company / place, but never before a legal form ("Ruiz Asesores, S.L.")
 _PARTS = re.compile(r"\s[|·•–—-]\s|\s\|\s|\s/\s|,\s(?!(?:S\.|SL|SA|Inc|Ltd|LLC|GmbH|B\.V|N\.V|Sp\.|s\.r\.o|a\.s))")
-_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
+_ADDRESS = re.compile(r"\d|\w(straße|strasse|weg|gasse|straat|gatan|vägen)\b"
+                      r"|\b(street|road|lane|avenue|straße|strasse|str\.|calle|rue|via|laan|rua|gatan|ulica|ul\.)\b",
                       re.IGNORECASE)
 
 
@@ -94,7 +95,7 @@ def _company_part(line: str, after_name: bool) -> str | None:
     others = [p for p in parts if not _JOB_TITLE.search(p)]
     if len(parts) > 1 and others and len(others) < len(parts):
         return others[0]
-    if after_name and len(parts) == 1 and others and not PLACEHOLDER.match(others[0]) \
+    if after_name and len(parts) == 1 and others and not PII_PLACEHOLDER.match(others[0]) \
             and others[0][:1].isupper() and len(others[0].split()) <= 6:
         return others[0]  # a plain line under the writer's name and title is their organisation
     return None
@@ -118,7 +119,7 @@ def company(mail: MailText, name: str | None) -> str | None:
         if found and found != name and len(found) <= 200:
             return found
     shown = mail.display_name
-    if shown and not PLACEHOLDER.match(shown) and not looks_like_person(shown) and _NOT_A_PERSON.search(shown):
+    if shown and not is_pii_placeholder(shown) and not looks_like_person(shown) and _NOT_A_PERSON.search(shown):
         generic = re.fullmatch(r"(?i)(customer\s+)?(support|service|info|billing|sales|team|noreply|no-reply)", shown)
         return None if generic else shown
     return None

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 
 _DEFINITION = re.compile(r"^\s*[-*•]\s*`?([a-z][a-z0-9_]*)`?\s*:\s*\S", re.MULTILINE)
-_HIGH_STAKES_TOPICS = re.compile(r"\b(legal|lawyers?|regulators?|data[- ]protection|chargebacks?|fraud|safety|amounts?)\b",
-                                 re.IGNORECASE)
+_HIGH_STAKES_TOPICS = re.compile(
+    r"\b(legal|lawyers?|regulators?|data[- ]protection|chargebacks?|fraud|safety|amounts?)\b", re.IGNORECASE)
 _DATA_NOT_INSTRUCTIONS = re.compile(
     r"(never|not|n't|must not|do not)\s+(be\s+)?(follow|obey|execute|act on)\w*\s+(any\s+)?(the\s+)?instructions?"
     r"|instructions?\s+(found\s+)?(in|inside|within)\s+(it|the (e-?mail|mail|text|data))\s+(must|should)\s+not\s+be"

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
 from cli.prompts_command import fetch_artifact
+from offline_eval.prompt_variants import DEGRADED_CHANGELOG, drop_guides, variant
 from services.registry.settings import RegistrySettings
 from shared.bearer_tokens import TokenTable
 from shared.contracts.topics import AUDIT_LOG
@@ -33,7 +33,8 @@ def registry(method: str, path: str, principal: str = "ana.kovacs", **kwargs: An
 
 
 def next_patch_version() -> str:
-    versions = [tuple(int(p) for p in v["version"].split(".")) for v in registry("GET", f"/prompts/{PROMPT}")["versions"]]
+    listed = registry("GET", f"/prompts/{PROMPT}")["versions"]
+    versions = [tuple(int(p) for p in v["version"].split(".")) for v in listed]
     major, minor, patch = max(versions)
     return f"{major}.{minor}.{patch + 1}"
 

@@ -5,8 +5,8 @@ import asyncio
 
 import pytest
 
-from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, REVIEW_REQUESTS
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 from tests.support.helpers import read_until, unique_mail
 
 pytestmark = pytest.mark.usefixtures("running_services")

@@ -12,13 +12,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from infra.kafka_acls import MAIL_SOURCE
-from shared.mail_publisher import inbound_from_eml, inbound_headers
 from services.gateway.settings import GatewaySettings
 from services.gateway.source_keys import SourceKeyring
-from shared.contracts.mail import InboundMail, QuarantineReason
 from shared.audit import verify_chain
 from shared.contracts.audit import AuditEvent
+from shared.contracts.mail import InboundMail, QuarantineReason
 from shared.contracts.topics import AUDIT_LOG, CRM_WRITES, MAIL_INBOUND, MAIL_QUARANTINE
+from shared.mail_publisher import inbound_from_eml, inbound_headers
 from shared.settings import KafkaSettings
 from tests.support.helpers import read_until, send_mails, unique_mail
 
@@ -37,7 +37,7 @@ def _record(mail: InboundMail, *, key: bytes | None = None, timestamp: int | Non
 
 def _nested_mail(depth: int) -> bytes:
     token = uuid.uuid4().hex
-    inner = MIMEText("deep inside")
+    inner: MIMEText | MIMEMultipart = MIMEText("deep inside")
     for _ in range(depth):
         outer = MIMEMultipart("mixed")
         outer.attach(inner)
@@ -164,7 +164,8 @@ def test_every_decision_is_an_audit_event_on_an_unbroken_chain(outcome: dict) ->
     assert (outcome["good"], "gateway.accepted") in actions
     assert (outcome["replayed"], "gateway.quarantine") in actions  # the replay
     quarantined_reasons = {e.detail.get("reason") for e in events if e.action == "gateway.quarantine"}
-    assert {QuarantineReason.FORGED_SIGNATURE, QuarantineReason.TOO_DEEP, QuarantineReason.EXPIRED} <= quarantined_reasons
+    expected = {QuarantineReason.FORGED_SIGNATURE, QuarantineReason.TOO_DEEP, QuarantineReason.EXPIRED}
+    assert expected <= quarantined_reasons
     chains: dict[str, list[AuditEvent]] = {}
     for event in events:
         chains.setdefault(event.chain_id, []).append(event)

@@ -14,7 +14,14 @@ from cli.trace_story import JaegerQuery
 from services.evaluator.golden.queue import GoldenCandidateQueue
 from services.evaluator.settings import EvaluatorSettings
 from shared.contracts.crm import CrmAck, CrmAckMessage, CrmWriteRequest
-from shared.contracts.eval_score import CRM_ACCEPTED, GROUNDED, JUDGE_ACCEPTABLE, REVIEW_UNEDITED, SCHEMA_VALID, THUMBS_UP
+from shared.contracts.eval_score import (
+    CRM_ACCEPTED,
+    GROUNDED,
+    JUDGE_ACCEPTABLE,
+    REVIEW_UNEDITED,
+    SCHEMA_VALID,
+    THUMBS_UP,
+)
 from shared.contracts.extraction import Extraction
 from shared.contracts.review import ReviewDecision, ReviewDecisionMessage
 from shared.contracts.topics import CRM_ACKS, REVIEW_DECISIONS
@@ -80,7 +87,8 @@ def test_a_crm_rejection_a_reviewer_edit_and_a_thumbs_down_are_joined_to_the_run
     publish_as("crm", CRM_ACKS, ack.model_dump(mode="json"), mail_id)
     proposed = CrmWriteRequest(call_id="call-test", action="log_interaction", customer_address="<EMAIL_1>",
                                summary="test", facts=facts)
-    corrected = facts.model_copy(update={"order_ids": [*facts.order_ids, "CORR-1"], "high_stakes": not facts.high_stakes})
+    corrected = facts.model_copy(update={"order_ids": [*facts.order_ids, "CORR-1"],
+                                         "high_stakes": not facts.high_stakes})
     decision = ReviewDecisionMessage(tenant=tenant, mail_id=mail_id, payload=ReviewDecision(
         decision_id=uuid.uuid4().hex, reviewer="rita.reviewer", verdict="edit", proposed=proposed,
         corrected=corrected, decided_at=datetime.now(UTC)))

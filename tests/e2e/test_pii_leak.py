@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from faker import Faker
 
-from shared.mail_publisher import inbound_from_eml, publish_inbound
 from cli.trace_story import JaegerQuery
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.settings import PathSettings
 from tests.support.helpers import read_until, wait_for
 

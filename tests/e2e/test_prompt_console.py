@@ -11,12 +11,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.support.browser import ensure_chromium
 from offline_eval.metrics import GUARDS
 from services.console.drafts import next_version
 from services.console.settings import ConsoleSettings
-from shared.bearer_tokens import TokenTable
 from services.registry.settings import RegistrySettings
+from shared.bearer_tokens import TokenTable
+from tests.support.browser import ensure_chromium
 
 pytestmark = pytest.mark.usefixtures("running_services")
 
@@ -42,7 +42,8 @@ def registry(method: str, path: str, principal: str = "ana.kovacs", **kwargs: An
 
 
 def registry_state() -> dict[str, Any]:
-    return registry("GET", f"/prompts/{PROMPT}")  # type: ignore[no-any-return]
+    state: dict[str, Any] = registry("GET", f"/prompts/{PROMPT}")
+    return state
 
 
 @pytest.fixture(scope="module")

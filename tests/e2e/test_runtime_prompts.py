@@ -4,6 +4,7 @@ last known version when the registry process is killed."""
 import os
 import signal
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,8 @@ STALE_AFTER_SECONDS = 3.0  # PromptClientSettings.stale_after_seconds: the runti
 def _production_version() -> str:
     from cli.prompts_command import fetch_artifact
 
-    return fetch_artifact("extract-email", label="production").version
+    version: str = fetch_artifact("extract-email", label="production").version
+    return version
 
 
 def _registry_answers() -> bool:
@@ -33,9 +35,10 @@ def _registry_answers() -> bool:
         return False
 
 
-def _run_of(mail_id: str) -> dict:
+def _run_of(mail_id: str) -> dict[str, Any]:
     runs = read_until(AGENT_RUNS, lambda records: any(r.get("mail_id") == mail_id for r in records), 60)
-    return next(r for r in runs if r.get("mail_id") == mail_id)["payload"]
+    run: dict[str, Any] = next(r for r in runs if r.get("mail_id") == mail_id)["payload"]
+    return run
 
 
 def test_the_run_summary_names_the_prompt_version_the_runtime_used() -> None:

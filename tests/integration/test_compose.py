@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.support.compose_plugin import ensure_compose_plugin
 from infra.service_processes import SERVICES
 from shared.settings import REPO_ROOT
+from tests.support.compose_plugin import ensure_compose_plugin
 
 
 def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:

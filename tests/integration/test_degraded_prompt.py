@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from shared.settings import REPO_ROOT
 MAILSPINE = str(Path(sys.executable).parent / "mailspine")
 
 
-def _variant(root: Path, version: str, changelog: str, edit) -> None:  # noqa: ANN001
+def _variant(root: Path, version: str, changelog: str, edit: Callable[[str], str]) -> None:
     write_artifact(root, variant(PromptLibrary(root).get("extract-email", "1.0.0"), version, changelog, edit))
 
 

@@ -17,8 +17,13 @@ from redis.asyncio import Redis
 
 from cli.main import main
 from services.evaluator.golden.corrections import candidate_from
-from services.evaluator.golden.queue import (CANDIDATES_PART, CandidateAlreadyDecided, CandidateNotApprovable,
-                                             CandidateNotFound, GoldenCandidateQueue)
+from services.evaluator.golden.queue import (
+    CANDIDATES_PART,
+    CandidateAlreadyDecided,
+    CandidateNotApprovable,
+    CandidateNotFound,
+    GoldenCandidateQueue,
+)
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import UserError
 from shared.golden import GOLDEN_DIR, dataset_hash, golden_files, load_golden
@@ -112,7 +117,7 @@ async def test_a_decision_is_final(queue: GoldenCandidateQueue) -> None:
     await queue.add(rejected)
     await queue.approve(approved.candidate_id, "gina.golden", "complaint", "en")
     written = (queue.golden_dir / CANDIDATES_PART).read_bytes()
-    with pytest.raises(CandidateAlreadyDecided, match="already approved by gina.golden"):
+    with pytest.raises(CandidateAlreadyDecided, match=r"already approved by gina.golden"):
         await queue.approve(approved.candidate_id, "someone.else", "complaint", "en")
     with pytest.raises(CandidateAlreadyDecided, match="already approved"):
         await queue.reject(approved.candidate_id, "someone.else")
@@ -120,7 +125,7 @@ async def test_a_decision_is_final(queue: GoldenCandidateQueue) -> None:
 
     decided = await queue.reject(rejected.candidate_id, "rick.reject", note="the original was right")
     assert (decided.status, decided.decided_by, decided.golden_id) == ("rejected", "rick.reject", None)
-    with pytest.raises(CandidateAlreadyDecided, match="already rejected by rick.reject"):
+    with pytest.raises(CandidateAlreadyDecided, match=r"already rejected by rick.reject"):
         await queue.approve(rejected.candidate_id, "gina.golden", "complaint", "en")
     assert (queue.golden_dir / CANDIDATES_PART).read_bytes() == written
     assert await queue.list("rejected") == [decided]

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from offline_eval.prompt_variants import drop_guides, variant
-from tests.support.registry_harness import free_port
 from infra.servers.reference_model import ReferenceModelServer
+from offline_eval.prompt_variants import drop_guides, variant
 from shared.contracts.eval_run import EvalRunRecord
 from shared.llm import ReferenceModelSettings
 from shared.prompts import PromptLibrary
 from shared.prompts.library import write_artifact
 from shared.settings import REPO_ROOT, PathSettings
+from tests.support.registry_harness import free_port
 
 MAILSPINE = str(Path(sys.executable).parent / "mailspine")
 

@@ -5,10 +5,10 @@ import signal
 from pathlib import Path
 
 from infra.process import read_pid
-from tests.support.registry_harness import PromptWatcher, derived_prompt, private_registry
 from shared.eval_runs import EvalRunStore
 from shared.golden import dataset_hash
 from tests.support.registry_builders import eval_run
+from tests.support.registry_harness import PromptWatcher, derived_prompt, private_registry
 
 
 def test_a_client_follows_promotion_and_rollback_and_serves_stale_when_the_registry_is_killed(

@@ -7,16 +7,18 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from redis.asyncio import Redis
 
-from services.evaluator.drift.detection import ChangeEvent
-from services.evaluator.keys import BUCKET_RUNS, BUCKET_SCORES, BUCKETS
-from services.evaluator.drift.quality_report import QualityQuestion, answer
-from services.evaluator.runs import RunIndex
 from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.detection import ChangeEvent
+from services.evaluator.drift.quality_report import QualityQuestion, answer
+from services.evaluator.keys import BUCKET_RUNS, BUCKET_SCORES, BUCKETS
+from services.evaluator.runs import RunIndex
 from shared.contracts.eval_score import GROUNDED, JUDGE_ACCEPTABLE, EvalScore, ScoredRun
+from shared.redis_text import redis_text
 from shared.settings import RedisSettings
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
@@ -44,8 +46,9 @@ async def quality_store() -> AsyncIterator[QualityStore]:
 
     async def clear() -> None:
         low, high = int((NOW - timedelta(days=2)).timestamp()) // 60, int(NOW.timestamp()) // 60 + 10
-        for bucket in await redis.zrangebyscore(BUCKETS, low, high):
-            await redis.delete(BUCKET_SCORES.format(bucket=int(bucket)), BUCKET_RUNS.format(bucket=int(bucket)))
+        for member in await redis.zrangebyscore(BUCKETS, low, high):
+            bucket = int(redis_text(cast(bytes, member)))  # members only: no withscores
+            await redis.delete(BUCKET_SCORES.format(bucket=bucket), BUCKET_RUNS.format(bucket=bucket))
         await redis.zremrangebyscore(BUCKETS, low, high)
 
     await clear()

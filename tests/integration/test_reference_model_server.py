@@ -2,18 +2,24 @@
 
 import json
 from collections.abc import Iterator
+from typing import cast
 
 import httpx
 import jsonschema
 import numpy as np
 import openai
 import pytest
+from openai.types.chat import (
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
 
-from standins.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
 from infra.servers.reference_model import ReferenceModelServer
 from shared.llm import LlmSettings, ReferenceModelSettings, build_async_client, reference_api_key
 from shared.prompts import PromptLibrary, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight
+from standins.reference_model import EMBEDDING_MODEL_ID, MODEL_ID
 
 ARTIFACT = PromptLibrary().get("extract-email", "1.0.0")
 
@@ -35,10 +41,12 @@ def client(reference_server: ReferenceModelServer) -> openai.AsyncOpenAI:
     return build_async_client(settings)
 
 
-def _messages(body: str, subject: str) -> list[dict[str, str]]:
-    return render(ARTIFACT, {"begin_marker": BEGIN, "end_marker": END, "datamark": DATAMARK,
-                             "received_date": "2026-11-20", "sender": spotlight("<PERSON_1> <<EMAIL_1>>"),
-                             "subject": spotlight(subject), "body": spotlight(body)}).messages
+def _messages(body: str, subject: str) -> list[ChatCompletionMessageParam]:
+    # role/content dicts: the shape openai's message TypedDicts describe
+    rendered = render(ARTIFACT, {"begin_marker": BEGIN, "end_marker": END, "datamark": DATAMARK,
+                                 "received_date": "2026-11-20", "sender": spotlight("<PERSON_1> <<EMAIL_1>>"),
+                                 "subject": spotlight(subject), "body": spotlight(body)})
+    return cast(list[ChatCompletionMessageParam], rendered.messages)
 
 
 REFUND = _messages("Hello,\n\nOrder AC-558213 arrived damaged on 2 December 2026. Please refund €418.00.\n\n"
@@ -56,7 +64,7 @@ async def test_models_list_names_the_rule_based_reference_and_the_embeddings_mod
 async def test_json_schema_completion_validates_against_the_schema(client: openai.AsyncOpenAI) -> None:
     schema = ARTIFACT.output_schema.schema_
     response = await client.chat.completions.create(
-        model=MODEL_ID, messages=REFUND,  # type: ignore[arg-type]
+        model=MODEL_ID, messages=REFUND,
         response_format={"type": "json_schema", "json_schema": {"name": "mail_extraction", "schema": schema}})
     value = json.loads(response.choices[0].message.content or "")
     jsonschema.validate(value, schema)
@@ -70,13 +78,15 @@ async def test_tool_call_for_the_derived_action(client: openai.AsyncOpenAI) -> N
     parameters = {"type": "object", "additionalProperties": False, "required": ["order_ids", "customer_name"],
                   "properties": {"order_ids": {"type": "array", "items": {"type": "string"}},
                                  "customer_name": {"type": ["string", "null"]}}}
-    tools = [{"type": "function", "function": {"name": "escalate_legal", "parameters": {"type": "object"}}},
-             {"type": "function", "function": {"name": "create_refund_case", "parameters": parameters}}]
-    response = await client.chat.completions.create(model=MODEL_ID, messages=REFUND,  # type: ignore[arg-type]
-                                                    tools=tools)  # type: ignore[arg-type]
+    tools: list[ChatCompletionToolParam] = [
+        {"type": "function", "function": {"name": "escalate_legal", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": "create_refund_case", "parameters": parameters}}]
+    response = await client.chat.completions.create(model=MODEL_ID, messages=REFUND, tools=tools)
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.tool_calls
-    call = choice.message.tool_calls[0].function  # type: ignore[union-attr]
+    tool_call = choice.message.tool_calls[0]
+    assert isinstance(tool_call, ChatCompletionMessageFunctionToolCall)
+    call = tool_call.function
     arguments = json.loads(call.arguments)
     jsonschema.validate(arguments, parameters)
     assert call.name == "create_refund_case" and arguments == {"order_ids": ["AC-558213"],
@@ -96,7 +106,8 @@ async def test_embeddings_have_384_dimensions_and_rank_similar_text_higher(clien
 
 
 async def test_a_request_without_the_key_is_refused(reference_server: ReferenceModelServer) -> None:
-    anonymous = httpx.post(f"{ReferenceModelSettings().base_url}/chat/completions",
+    # one blocking request: nothing else needs the event loop meanwhile
+    anonymous = httpx.post(f"{ReferenceModelSettings().base_url}/chat/completions",  # noqa: ASYNC210
                            json={"model": MODEL_ID, "messages": REFUND})
     assert anonymous.status_code == 401 and anonymous.json()["error"]["type"] == "authentication_error"
     wrong = openai.AsyncOpenAI(base_url=ReferenceModelSettings().base_url, api_key="wrong", max_retries=0)
@@ -106,16 +117,16 @@ async def test_a_request_without_the_key_is_refused(reference_server: ReferenceM
 
 async def test_an_unknown_model_is_404_with_an_openai_error(client: openai.AsyncOpenAI) -> None:
     with pytest.raises(openai.NotFoundError) as raised:
-        await client.chat.completions.create(model="gpt-imaginary", messages=REFUND)  # type: ignore[arg-type]
-    assert raised.value.body["code"] == "model_not_found"  # type: ignore[index]
+        await client.chat.completions.create(model="gpt-imaginary", messages=REFUND)
+    assert isinstance(raised.value.body, dict) and raised.value.body["code"] == "model_not_found"
     with pytest.raises(openai.BadRequestError, match="streaming"):
-        await client.chat.completions.create(model=MODEL_ID, messages=REFUND, stream=True)  # type: ignore[arg-type]
+        await client.chat.completions.create(model=MODEL_ID, messages=REFUND, stream=True)
 
 
 async def test_identical_requests_give_identical_content(client: openai.AsyncOpenAI) -> None:
     schema = ARTIFACT.output_schema.schema_
     answers = [await client.chat.completions.create(
-        model=MODEL_ID, messages=REFUND,  # type: ignore[arg-type]
+        model=MODEL_ID, messages=REFUND,
         response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}) for _ in range(2)]
     assert answers[0].choices[0].message.content == answers[1].choices[0].message.content
     assert answers[0].id == answers[1].id

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from redis import Redis
 
-from tests.support.registry_harness import PrivateRegistry, derived_prompt, private_registry
 from infra.topic_reader import read_records
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS
 from shared.eval_runs import EvalRunStore
@@ -17,6 +16,7 @@ from shared.golden import dataset_hash
 from shared.prompts import PromptArtifact
 from shared.settings import RedisSettings
 from tests.support.registry_builders import eval_run
+from tests.support.registry_harness import PrivateRegistry, derived_prompt, private_registry
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def _production(registry: PrivateRegistry) -> PromptArtifact:
 
 
 def _labels(registry: PrivateRegistry) -> dict[str, Any]:
-    return registry.call("GET", f"/v1/prompts/{registry.prompt}").json()["labels"]  # type: ignore[no-any-return]
+    labels: dict[str, Any] = registry.call("GET", f"/v1/prompts/{registry.prompt}").json()["labels"]
+    return labels
 
 
 def test_reads_need_a_token_and_a_reader_may_resolve(registry: PrivateRegistry) -> None:
@@ -142,7 +143,7 @@ def test_a_wiped_redis_view_is_rebuilt_from_kafka_on_restart(registry: PrivateRe
     before = registry.call("GET", f"/v1/prompts/{registry.prompt}").json()
     redis = Redis.from_url(RedisSettings().url)
     prefix = registry.env()["MAILSPINE_REGISTRY_REDIS_PREFIX"]
-    wiped = [key for key in redis.scan_iter(match=f"{prefix}:*")]
+    wiped = list(redis.scan_iter(match=f"{prefix}:*"))
     assert wiped
     redis.delete(*wiped)
     assert registry.call("GET", f"/v1/prompts/{registry.prompt}").status_code == 404

@@ -39,8 +39,8 @@ class _ScriptServer(Server):
     version = "test"
     start_timeout = 3.0
 
-    def __init__(self, script: str, port: int, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, script: str, port: int, paths: PathSettings | None = None) -> None:
+        super().__init__(paths)
         self.script = script
         self.port = port
 
@@ -64,7 +64,8 @@ class _ScriptServer(Server):
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def test_a_server_that_exits_during_start_up_reports_its_log(scratch_paths: PathSettings) -> None:

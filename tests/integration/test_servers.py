@@ -8,14 +8,14 @@ import pytest
 import redis
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
+from cli.trace_story import JaegerQuery, Span
 from infra.kafka_acls import ADMIN
 from infra.migrations import connect
-from cli.trace_story import JaegerQuery
 from shared.contracts.topics import all_topics
 from shared.settings import KafkaSettings, RedisSettings, TracingSettings, WeaviateSettings
 
@@ -77,7 +77,7 @@ def test_jaeger_ingests_otlp_and_serves_the_trace_through_api_v3() -> None:
     provider.shutdown()
     jaeger = JaegerQuery()
     deadline = time.monotonic() + 15
-    spans = []
+    spans: list[Span] = []
     while not spans and time.monotonic() < deadline:
         spans = jaeger.trace(trace_id)
         time.sleep(0.3)

@@ -7,6 +7,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
 
 from infra.kafka_acls import ADMIN
 from shared.broker import build_broker, durable_subscriber
@@ -32,8 +33,8 @@ async def _hop(headers: list[tuple[str, bytes]]) -> tuple[str, str]:
     async def on_record(body: dict) -> None:
         span = trace.get_current_span()
         context = span.get_span_context()
-        parent = span.parent  # type: ignore[attr-defined]
-        seen.set_result((format(context.trace_id, "032x"), format(parent.span_id, "016x")))
+        assert isinstance(span, ReadableSpan) and span.parent is not None  # the SDK's span knows its parent
+        seen.set_result((format(context.trace_id, "032x"), format(span.parent.span_id, "016x")))
 
     producer = AIOKafkaProducer(**kafka.client_options())
     try:

@@ -10,12 +10,12 @@ from typing import Any
 import yaml
 from aiokafka import AIOKafkaProducer
 
-from shared.mail_publisher import inbound_from_eml, publish_inbound
 from offline_eval.golden_mail import rfc5322
 from services.evaluator.settings import EvaluatorSettings
 from shared.contracts.mail import InboundMail
 from shared.contracts.topics import AGENT_RUNS, EVAL_SCORES
 from shared.golden import load_golden
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.settings import KafkaSettings
 from tests.support.helpers import read_until
 
@@ -40,7 +40,8 @@ def send(mails: list[InboundMail]) -> None:
 
 def feedback_token() -> str:
     tokens = yaml.safe_load(EvaluatorSettings().tokens_file.read_text(encoding="utf-8"))["tokens"]
-    return next(token for token, entry in tokens.items() if "feedback" in entry["roles"])
+    token: str = next(token for token, entry in tokens.items() if "feedback" in entry["roles"])
+    return token
 
 
 def publish_as(principal: str, topic: str, value: dict[str, Any], key: str) -> None:

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from shared.mail_publisher import inbound_from_eml, publish_inbound
 from infra.topic_reader import read_records
 from shared.contracts.mail import InboundMail
+from shared.mail_publisher import inbound_from_eml, publish_inbound
 
 
 def unique_mail(subject: str = "Refund for order AC-558213", body: str = "Please refund EUR 418.00.") -> bytes:

@@ -10,7 +10,7 @@ can run their suites side by side.
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORT_BASE = 19000
 
 # each component keeps the last two digits of its usual port, so a test port reads like the one it replaces

@@ -5,8 +5,8 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.contracts.eval_run import EvalRunRecord
-from tests.support.registry_harness import derived_prompt
 from shared.prompts import PromptArtifact
+from tests.support.registry_harness import derived_prompt
 
 
 def artifact(name: str = "extract-email", version: str = "1.0.0", owner: str = "ana.kovacs",
@@ -22,5 +22,5 @@ def eval_run(candidate: PromptArtifact, baseline: PromptArtifact | None, dataset
         candidate_hash=candidate.content_hash or "", baseline_version=baseline.version if baseline else None,
         baseline_hash=baseline.content_hash if baseline else None, model="mailspine-reference-rules",
         metrics={"intent_accuracy": 0.9}, baseline_metrics={"intent_accuracy": 0.9} if baseline else None,
-        comparisons=[], verdict=verdict,  # type: ignore[arg-type]
+        comparisons=[], verdict=verdict,
         reasons=[] if verdict == "pass" else ["intent_accuracy fell significantly"])

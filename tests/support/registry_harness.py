@@ -21,9 +21,9 @@ import httpx
 from redis import Redis
 
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
-from shared.prompts.access import ensure_local_tokens
 from shared.bearer_tokens import TokenTable
 from shared.prompts import PromptArtifact, PromptLibrary
+from shared.prompts.access import ensure_local_tokens
 from shared.prompts.library import write_artifact
 from shared.settings import REPO_ROOT, RedisSettings
 
@@ -153,7 +153,8 @@ class PromptWatcher:
         if not line:
             stderr = self.process.stderr.read() if self.process.stderr else ""
             raise RuntimeError(f"the watcher exited: {stderr[-2000:]}")
-        return json.loads(line)  # type: ignore[no-any-return]
+        reported: dict[str, Any] = json.loads(line)
+        return reported
 
     def until(self, condition: Any, timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -2,6 +2,9 @@
 replies from a script (raising any exception in it) and records what it was asked."""
 
 from types import SimpleNamespace
+from typing import cast
+
+import openai
 
 
 class ScriptedModel:
@@ -11,6 +14,11 @@ class ScriptedModel:
         self.requests: list[dict] = []
         self.model, self.prompt_tokens, self.completion_tokens = model, prompt_tokens, completion_tokens
         self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
+
+    @property
+    def client(self) -> openai.AsyncOpenAI:
+        """This stand-in where the code under test takes an OpenAI client: it answers the one call they make."""
+        return cast(openai.AsyncOpenAI, self)
 
     async def _create(self, **request: object) -> object:
         self.requests.append(request)

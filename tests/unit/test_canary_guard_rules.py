@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 from services.evaluator.canary.guard import canary_started_at
-from services.evaluator.drift.registry_changes import describe
 from services.evaluator.drift.aggregates import Dimensions
+from services.evaluator.drift.registry_changes import describe
 from shared.contracts.eval_score import ScoredRun
 from shared.contracts.registry import LabelState, RegistryEvent
 from shared.prompts.registry_state import PromptState
@@ -12,8 +12,8 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 def event(minutes: int, kind: str, label: str, version: str | None, labels: LabelState,
           previous: str | None = None) -> RegistryEvent:
-    return RegistryEvent(event_id=f"e{minutes}", kind=kind, prompt="extract-email", version=version,  # type: ignore[arg-type]
-                         content_hash=None, label=label, previous_version=previous, actor="ana.kovacs",  # type: ignore[arg-type]
+    return RegistryEvent(event_id=f"e{minutes}", kind=kind, prompt="extract-email", version=version,
+                         content_hash=None, label=label, previous_version=previous, actor="ana.kovacs",
                          reason="r", at=T0 + timedelta(minutes=minutes), labels_after=labels)
 
 

@@ -5,19 +5,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.console.drafts import build_draft, next_version
+from services.console.drafts import Bump, build_draft, next_version
 from services.console.eval_view import comparison_rows, split_rows
 from services.console.web import User
 from shared.bearer_tokens import Principal
 from shared.contracts.eval_run import EvalRunRecord, MetricComparison
-from shared.prompts import ArtifactError, PromptLibrary
+from shared.prompts import ArtifactError, PromptArtifact, PromptLibrary
 from shared.settings import REPO_ROOT
 
 SENTENCE = "Answer with one JSON object that matches the response schema, and nothing else."
 
 
 @pytest.fixture(scope="module")
-def base():  # noqa: ANN201 - a PromptArtifact
+def base() -> PromptArtifact:
     return PromptLibrary(REPO_ROOT / "prompts").get("extract-email", "1.0.0")
 
 
@@ -29,8 +29,8 @@ def base():  # noqa: ANN201 - a PromptArtifact
     (["2.0.0", "1.4.0"], "minor", "2.1.0"),  # from the newest, whatever the order given
     ([], "patch", "1.0.0"),
 ])
-def test_next_version_bumps_the_newest_existing_version(existing: list[str], bump: str, expected: str) -> None:
-    assert next_version(existing, bump) == expected  # type: ignore[arg-type]
+def test_next_version_bumps_the_newest_existing_version(existing: list[str], bump: Bump, expected: str) -> None:
+    assert next_version(existing, bump) == expected
 
 
 def test_next_version_refuses_a_version_that_is_not_semver() -> None:
@@ -38,7 +38,7 @@ def test_next_version_refuses_a_version_that_is_not_semver() -> None:
         next_version(["1.0"], "patch")
 
 
-def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base) -> None:  # noqa: ANN001
+def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base: PromptArtifact) -> None:
     system, user = (m.content for m in base.messages)
     edited = system.replace(SENTENCE, "Reply with one JSON object that matches the response schema.")
     # a browser sends textarea line breaks as CRLF
@@ -54,7 +54,7 @@ def test_a_draft_copies_the_base_with_the_edited_text_and_is_sealed(base) -> Non
     assert draft.content_hash != base.content_hash
 
 
-def test_a_draft_with_an_undeclared_template_variable_names_it(base) -> None:  # noqa: ANN001
+def test_a_draft_with_an_undeclared_template_variable_names_it(base: PromptArtifact) -> None:
     system, user = (m.content for m in base.messages)
     expected = r"extract-email@1\.0\.1 cannot be saved: the template uses undeclared variables: customer_tier\. The"
     with pytest.raises(ArtifactError, match=expected):
@@ -62,7 +62,7 @@ def test_a_draft_with_an_undeclared_template_variable_names_it(base) -> None:  #
                     changelog="Mention the tier.")
 
 
-def test_a_draft_that_drops_a_declared_variable_names_it(base) -> None:  # noqa: ANN001
+def test_a_draft_that_drops_a_declared_variable_names_it(base: PromptArtifact) -> None:
     system, user = (m.content for m in base.messages)
     with pytest.raises(ArtifactError, match="declared variables the template never uses: received_date"):
         build_draft(base, version="1.0.1", changelog="Without the date.",
@@ -70,7 +70,7 @@ def test_a_draft_that_drops_a_declared_variable_names_it(base) -> None:  # noqa:
                               user.replace("{{ received_date }}", "today")])
 
 
-def test_a_draft_without_a_text_change_or_changelog_is_refused(base) -> None:  # noqa: ANN001
+def test_a_draft_without_a_text_change_or_changelog_is_refused(base: PromptArtifact) -> None:
     contents = [m.content for m in base.messages]
     with pytest.raises(ArtifactError, match="no message text changed"):
         build_draft(base, version="1.0.1", contents=contents, changelog="Nothing really.")

@@ -2,6 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.contracts.crm import CrmAction, crm_idempotency_key
+from shared.contracts.golden import CrmActionLabel
 from shared.contracts.mail import InboundMail, RawMail, mail_id_for
 from shared.contracts.topics import (
     AUDIT_LOG,
@@ -38,6 +39,11 @@ def test_mail_id_is_stable_per_source_and_message_id() -> None:
     assert mail_id_for("mx-1", "<a@b>") == mail_id_for("mx-1", "<a@b>")
     assert mail_id_for("mx-1", "<a@b>") != mail_id_for("mx-2", "<a@b>")
     assert mail_id_for("mx-1", "<a@b>") != mail_id_for("mx-1", "<a@c>")
+
+
+def test_crm_actions_are_the_label_vocabulary_without_none() -> None:
+    labels = {(label.name, label.value) for label in CrmActionLabel if label is not CrmActionLabel.NONE}
+    assert {(action.name, action.value) for action in CrmAction} == labels
 
 
 def test_crm_idempotency_key_derives_from_mail_and_action() -> None:

@@ -16,7 +16,7 @@ from shared.contracts.extraction import Extraction
 from shared.contracts.golden import Attack, Category
 from shared.contracts.golden_candidate import FieldCorrection
 from shared.contracts.review import ReviewDecision, ReviewDecisionMessage
-from shared.pii_vault import PLACEHOLDER
+from shared.pii_placeholders import PII_PLACEHOLDER
 
 DECIDED_AT = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ def decision(corrected: Extraction | None, verdict: str = "edit", proposed: Extr
     request = CrmWriteRequest(call_id="c-1", action=CrmAction.CREATE_REFUND_CASE, customer_address="<EMAIL_1>",
                               summary="refund", facts=proposed if proposed is not None else facts())
     return ReviewDecisionMessage(tenant="acme", mail_id="m-1", payload=ReviewDecision(
-        decision_id=decision_id, reviewer="rita.reviewer", verdict=verdict, proposed=request,  # type: ignore[arg-type]
+        decision_id=decision_id, reviewer="rita.reviewer", verdict=verdict, proposed=request,
         corrected=corrected, decided_at=DECIDED_AT))
 
 
@@ -138,7 +138,7 @@ def _candidate(**corrected: Any) -> Any:
 def test_the_golden_record_replaces_placeholders_consistently_in_text_and_labels() -> None:
     row = golden_record(_candidate(requested_action="call <PERSON_1> on <PHONE_1>"), "g-0400", Category.REFUND, "en")
     dumped = row.model_dump_json(by_alias=True)
-    assert not PLACEHOLDER.search(dumped)
+    assert not PII_PLACEHOLDER.search(dumped)
     assert row.labels.customer_name == "Robin Ashdown"
     assert "Kind regards,\nRobin Ashdown\n" in row.mail.body and "+1 202 555 0101" in row.mail.body
     assert row.labels.requested_action == "call Robin Ashdown on +1 202 555 0101"

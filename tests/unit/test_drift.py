@@ -18,8 +18,8 @@ def _window(start: datetime, rates: dict[str, tuple[int, int]] | None = None, pr
             model: str = "model-a", index: str | None = "v1") -> WindowSummary:
     metrics = {metric: Proportion(910, 1000) for metric in METRICS} | {m: Proportion(*kn) for m, kn in
                                                                        (rates or {}).items()}
-    mix = {"prompt_version": prompt or Counter({"1.0.0": 1000}), "model": Counter({model: 1000}),
-           "index_version": Counter({index: 1000})}
+    mix: dict[str, Counter[str | None]] = {"prompt_version": prompt or Counter({"1.0.0": 1000}),
+                                           "model": Counter({model: 1000}), "index_version": Counter({index: 1000})}
     return WindowSummary(start, start + DAY, metrics, mix)
 
 
@@ -64,21 +64,24 @@ def test_a_significant_rise_is_not_worse() -> None:
 
 
 def test_too_little_data_says_so() -> None:
-    thin = {m: (5, 10) for m in METRICS}
+    thin = dict.fromkeys(METRICS, (5, 10))
     report = detect_drift(_window(T0, thin), _window(T0 + DAY, thin), [])
     assert not report.worse and report.headline().startswith("no: too little data to tell")
 
 
 def test_mix_changes_name_model_index_and_canary_share() -> None:
-    before = {"prompt_version": Counter({"1.0.0": 100}), "model": Counter({"a": 90, "b": 10}),
-              "index_version": Counter({"v1": 100})}
-    after = {"prompt_version": Counter({"1.0.0": 68, "1.1.0": 30, "0.9.0": 2}), "model": Counter({"a": 60, "b": 40}),
-             "index_version": Counter({"v2": 100})}
+    before: dict[str, Counter[str | None]] = {
+        "prompt_version": Counter({"1.0.0": 100}), "model": Counter({"a": 90, "b": 10}),
+        "index_version": Counter({"v1": 100})}
+    after: dict[str, Counter[str | None]] = {
+        "prompt_version": Counter({"1.0.0": 68, "1.1.0": 30, "0.9.0": 2}), "model": Counter({"a": 60, "b": 40}),
+        "index_version": Counter({"v2": 100})}
     assert mix_changes(before, after) == ["prompt version 1.0.0 → 1.1.0 (now 30% of runs)",
                                           "model a → b (now 40% of runs)",
                                           "retrieval index v1 → v2 (now 100% of runs)"]
-    steady = {"model": Counter({"a": 85, "b": 15})}
-    assert mix_changes({"model": Counter({"a": 90, "b": 10})}, steady) == []
+    earlier: dict[str, Counter[str | None]] = {"model": Counter({"a": 90, "b": 10})}
+    steady: dict[str, Counter[str | None]] = {"model": Counter({"a": 85, "b": 15})}
+    assert mix_changes(earlier, steady) == []
 
 
 def test_change_events_inside_the_span_coincide() -> None:

@@ -181,7 +181,7 @@ def test_every_day_of_a_range_or_list_is_written(written: str) -> None:
 
 def test_a_date_without_a_year_is_in_the_received_year() -> None:
     body = "Please deliver by 19 November."
-    kept = {"customer_name": None, "order_ids": [], "amounts": []}
+    kept: dict[str, Any] = {"customer_name": None, "order_ids": [], "amounts": []}
     result = grounded(body, "2026-11-02", dates=["2026-11-19"], **kept)
     assert result.passed and result.detail["loose"] == {"dates": ["2026-11-19"]}
     assert not grounded(body, "2025-11-02", dates=["2026-11-19"], **kept).passed
@@ -199,7 +199,7 @@ def test_a_different_date_is_not_grounded(written: str) -> None:
 def test_html_is_read_as_its_visible_text() -> None:
     body = ("<html><body><p>Order <b>#88123</b> from <PERSON_1>:</p><p>paid <b>&pound;138.00</b> on "
             "<span>19</span> Nov 2026</p><div style='display:none'>refund 9999.00 to IBAN</div></body></html>")
-    kept = {"customer_name": "<PERSON_1>", "order_ids": ["88123"], "dates": ["2026-11-19"]}
+    kept: dict[str, Any] = {"customer_name": "<PERSON_1>", "order_ids": ["88123"], "dates": ["2026-11-19"]}
     assert grounded(body, amounts=[{"value": "138.00", "currency": "GBP"}], **kept).passed
     hidden = grounded(body, amounts=[{"value": "9999.00", "currency": "GBP"}], **kept)
     assert hidden.detail["ungrounded"] == {"amounts": ["9999.00 GBP"]}  # the model never saw hidden text

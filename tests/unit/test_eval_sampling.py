@@ -63,7 +63,7 @@ def test_no_baggage_means_not_sampled() -> None:
 
 def test_the_draw_is_uniform_on_the_unit_interval() -> None:
     draws = [uniform_draw(mail_id) for mail_id in MAIL_IDS]
-    assert 0.0 <= min(draws) and max(draws) < 1.0
+    assert min(draws) >= 0.0 and max(draws) < 1.0
     assert abs(sum(draws) / len(draws) - 0.5) < 0.01
 
 

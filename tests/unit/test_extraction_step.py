@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import openai
@@ -12,7 +13,7 @@ from services.runtime.extraction import InvalidModelOutput, extract_facts, parse
 from shared.contracts.extraction import Extraction
 from shared.contracts.mail import AcceptedMailBody, GuardrailSummary
 from shared.errors import RetryLater
-from shared.prompts import PromptLibrary
+from shared.prompts import PromptArtifact, PromptLibrary
 from shared.spotlight import spotlight, spotlight_contract
 from tests.support.scripted_model import ScriptedModel
 
@@ -32,13 +33,13 @@ def _mail(flagged: bool = False) -> AcceptedMailBody:
 
 
 @pytest.fixture(scope="module")
-def artifact():  # noqa: ANN201
+def artifact() -> PromptArtifact:
     return PromptLibrary().get("extract-email", "1.0.0")
 
 
-async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifact) -> None:  # noqa: ANN001
+async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifact: PromptArtifact) -> None:
     model = ScriptedModel(json.dumps(GOOD))
-    outcome = await extract_facts(model, artifact, _mail())  # type: ignore[arg-type]
+    outcome = await extract_facts(model.client, artifact, _mail())
     assert outcome.extraction == Extraction.model_validate(GOOD)
     assert outcome.attempts == 1 and outcome.input_tokens == 100
     request = model.requests[0]
@@ -47,27 +48,28 @@ async def test_a_valid_reply_is_parsed_and_the_request_carries_the_schema(artifa
     assert "Please\u02c6refund" in request["messages"][1]["content"]  # the mail arrives spotlighted
 
 
-async def test_an_invalid_reply_is_retried_with_the_problem_then_accepted(artifact) -> None:  # noqa: ANN001
+async def test_an_invalid_reply_is_retried_with_the_problem_then_accepted(artifact: PromptArtifact) -> None:
     model = ScriptedModel("not json", json.dumps(GOOD))
-    outcome = await extract_facts(model, artifact, _mail())  # type: ignore[arg-type]
+    outcome = await extract_facts(model.client, artifact, _mail())
     assert outcome.attempts == 2 and outcome.input_tokens == 200
     correction = model.requests[1]["messages"][-1]["content"]
     assert "not JSON" in correction
 
 
-async def test_retries_are_bounded(artifact) -> None:  # noqa: ANN001
+async def test_retries_are_bounded(artifact: PromptArtifact) -> None:
     wrong = json.dumps(GOOD | {"intent": "gossip"})
     model = ScriptedModel(wrong, wrong, wrong)
-    with pytest.raises(InvalidModelOutput, match="no valid reply in 2 attempts.*intent"):
-        await extract_facts(model, artifact, _mail(), max_attempts=2)  # type: ignore[arg-type]
+    with pytest.raises(InvalidModelOutput, match=r"no valid reply in 2 attempts.*intent"):
+        await extract_facts(model.client, artifact, _mail(), max_attempts=2)
     assert len(model.requests) == 2
 
 
-async def test_an_unreachable_endpoint_is_transient(artifact) -> None:  # noqa: ANN001
-    request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+async def test_an_unreachable_endpoint_is_transient(artifact: PromptArtifact) -> None:
+    # openai annotates the request with its vendored httpx; at run time it is httpx's own
+    request: Any = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
     model = ScriptedModel(openai.APIConnectionError(request=request))
     with pytest.raises(RetryLater, match="model endpoint unavailable"):
-        await extract_facts(model, artifact, _mail())  # type: ignore[arg-type]
+        await extract_facts(model.client, artifact, _mail())
 
 
 def test_parse_reply_names_the_problem() -> None:

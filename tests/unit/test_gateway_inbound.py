@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.mail_publisher import inbound_from_eml, read_eml
 from services.gateway.inbound import validate_inbound
 from services.gateway.quarantine import quarantine_record
 from shared.contracts.mail import QuarantineReason
 from shared.errors import QuarantineMail, UserError
+from shared.mail_publisher import inbound_from_eml, read_eml
 
 EML = (
     b"From: Dana <dana@northwind.example>\r\nTo: support@acme.example\r\nSubject: Refund AC-558213\r\n"

@@ -332,7 +332,7 @@ def test_parsed_mail_is_frozen() -> None:
     parsed = parse_mail(_single(b"text/plain", b"hi"))
     assert isinstance(parsed, ParsedMail)
     with pytest.raises(AttributeError):
-        parsed.body_text = "changed"  # type: ignore[misc]
+        parsed.body_text = "changed"  # type: ignore[misc]  # the assignment the test expects to fail
 
 
 def test_base64_text_parts_are_decoded() -> None:

@@ -1,6 +1,7 @@
 import re
 import socket
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -168,10 +169,10 @@ def test_windows_are_sorted_disjoint_stay_within_a_line_and_never_cut_words() ->
     text = ("x " * 60) + "then Anna Berg and Carl Dahl met " + ("y " * 60) + "\nDear Eva,\n" + "z" * 30
     windows = ner_candidate_windows(text)
     assert windows == sorted(windows)
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(windows, windows[1:]))
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(windows))
     for start, end in windows:
         assert "\n" not in text[start:end]
-        assert start == 0 or text[start - 1] in " \n" and (end == len(text) or text[end] in " \n,")
+        assert start == 0 or (text[start - 1] in " \n" and (end == len(text) or text[end] in " \n,"))
     assert any("Anna Berg and Carl Dahl" in text[s:e] for s, e in windows)
     assert all(e - s < 140 for s, e in windows)
 
@@ -230,11 +231,11 @@ def test_recall_per_entity_type_on_seeded_synthetic_mail(redactor: PiiRedactor) 
         for entity_type, value in pii.items():
             if entity_type in detected_types and not _survives(entity_type, value, redacted):
                 found[entity_type] += 1
-        assert "AC-55" in redacted and "EUR 418.00" in redacted or number % 3 != 0
+        assert ("AC-55" in redacted and "EUR 418.00" in redacted) or number % 3 != 0
     recall = {entity_type: found[entity_type] / mails for entity_type in ENTITY_TYPES}
     print("\nrecall per entity type on 50 seeded synthetic mails (Faker.seed(1234)):")
-    for entity_type, value in recall.items():
-        print(f"  {entity_type:<14} {value:6.1%}")
+    for entity_type, share in recall.items():
+        print(f"  {entity_type:<14} {share:6.1%}")
     floors = {"EMAIL_ADDRESS": 0.9, "CREDIT_CARD": 0.9, "IBAN_CODE": 0.9, "US_SSN": 0.9, "IP_ADDRESS": 0.9,
               "PHONE_NUMBER": 0.8, "PERSON": 0.8}
     assert {t: v for t, v in recall.items() if v < floors[t]} == {}

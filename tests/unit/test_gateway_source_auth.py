@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from shared.mail_signature import sign
 RAW = b"From: a@b.example\r\nMessage-ID: <1@b.example>\r\n\r\nhello"
 
 
-def _reason(call) -> QuarantineReason:  # type: ignore[no-untyped-def]
+def _reason(call: Callable[[], object]) -> QuarantineReason:
     with pytest.raises(QuarantineMail) as refusal:
         call()
     return refusal.value.reason
@@ -66,7 +67,8 @@ def test_timestamps_outside_the_skew_window_are_expired() -> None:
 
 def test_the_policy_allows_only_listed_tenants_and_mailboxes(tmp_path: Path) -> None:
     policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text("sources:\n  mx:\n    tenants:\n      acme: ['*@acme.example']\n      beta: [sales@beta.example]\n")
+    policy_file.write_text("sources:\n  mx:\n    tenants:\n"
+                           "      acme: ['*@acme.example']\n      beta: [sales@beta.example]\n")
     policy = DeliveryPolicy.load(policy_file)
     policy.authorize("mx", "acme", "Support@Acme.example")
     policy.authorize("mx", "beta", "sales@beta.example")
@@ -79,7 +81,7 @@ def test_the_policy_allows_only_listed_tenants_and_mailboxes(tmp_path: Path) -> 
 def test_an_invalid_policy_file_is_a_clear_error(tmp_path: Path) -> None:
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text("sources:\n  mx:\n    tenant: {}\n")
-    with pytest.raises(UserError, match="policy file .* is invalid"):
+    with pytest.raises(UserError, match=r"policy file .* is invalid"):
         DeliveryPolicy.load(policy_file)
     with pytest.raises(UserError, match="does not exist"):
         DeliveryPolicy.load(tmp_path / "missing.yaml")

@@ -4,12 +4,12 @@ import hashlib
 import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from shared.contracts.golden import Category, GoldenMail
-from shared.golden import GOLDEN_DIR as GOLDEN, dataset_hash, load_golden
+from shared.golden import GOLDEN_DIR as GOLDEN
+from shared.golden import dataset_hash, load_golden
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 error taxonomy, and the `chat <model>` span."""
 
 import json
+from typing import Any
 
 import httpx
 import openai
@@ -30,7 +31,7 @@ VERDICT = {"score": 4, "intent_correct": True, "crm_action_correct": True, "high
 
 def _evidence(facts: dict | None = FACTS, reply: str | None = None) -> RunEvidence:
     return RunEvidence(sender="<PERSON_1> <<EMAIL_1>>", subject="Refund AC-1", body="Please refund order AC-1.",
-                       received_date="2026-11-20", reply=reply, facts=facts, attempts=1)  # type: ignore[arg-type]
+                       received_date="2026-11-20", reply=reply, facts=facts, attempts=1)
 
 
 def scripted_judge(*replies: object) -> ScriptedModel:
@@ -49,7 +50,7 @@ def spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
 async def test_a_valid_verdict_is_returned_with_its_cost_and_the_span_says_which_judge(
         spans: InMemorySpanExporter) -> None:
     model = scripted_judge(json.dumps(VERDICT))
-    verdict = await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
+    verdict = await judge_run(model.client, JUDGE, _evidence())
     assert (verdict.score, verdict.acceptable, verdict.unsupported_values) == (4, True, ("AC-2",))
     assert (verdict.judge, verdict.model, verdict.attempts, verdict.input_tokens) == (
         "judge-extraction@1.0.0", "scripted-judge", 1, 300)
@@ -71,7 +72,7 @@ async def test_a_valid_verdict_is_returned_with_its_cost_and_the_span_says_which
 
 async def test_an_invalid_verdict_is_retried_once_with_the_problem() -> None:
     model = scripted_judge(json.dumps(VERDICT | {"score": 7}), json.dumps(VERDICT | {"score": 2}))
-    verdict = await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
+    verdict = await judge_run(model.client, JUDGE, _evidence())
     assert verdict.attempts == 2 and verdict.score == 2 and not verdict.acceptable
     assert verdict.input_tokens == 600
     assert "at score" in model.requests[1]["messages"][-1]["content"]
@@ -79,21 +80,22 @@ async def test_an_invalid_verdict_is_retried_once_with_the_problem() -> None:
 
 async def test_a_second_invalid_verdict_raises_judge_failed() -> None:
     model = scripted_judge("not json", json.dumps({k: v for k, v in VERDICT.items() if k != "rationale"}), "unused")
-    with pytest.raises(JudgeFailed, match="no valid verdict in 2 attempts.*rationale"):
-        await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
+    with pytest.raises(JudgeFailed, match=r"no valid verdict in 2 attempts.*rationale"):
+        await judge_run(model.client, JUDGE, _evidence())
     assert len(model.requests) == 2
 
 
 async def test_an_unreachable_endpoint_is_transient() -> None:
-    request = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
+    # openai annotates the request with its vendored httpx; at run time it is httpx's own
+    request: Any = httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions")
     model = scripted_judge(openai.APIConnectionError(request=request))
     with pytest.raises(RetryLater, match="model endpoint unavailable"):
-        await judge_run(model, JUDGE, _evidence())  # type: ignore[arg-type]
+        await judge_run(model.client, JUDGE, _evidence())
 
 
 async def test_without_valid_facts_the_raw_reply_is_judged() -> None:
     model = scripted_judge(json.dumps(VERDICT | {"score": 1}))
-    await judge_run(model, JUDGE, _evidence(facts=None, reply="I cannot help with that"))  # type: ignore[arg-type]
+    await judge_run(model.client, JUDGE, _evidence(facts=None, reply="I cannot help with that"))
     user = model.requests[0]["messages"][1]["content"]
     assert f"I{DATAMARK}cannot{DATAMARK}help" in user[user.index("Candidate extraction:"):]
 

@@ -1,7 +1,7 @@
 """The eval's arithmetic: scoring against labels, McNemar, the paired comparison and the verdict."""
 
-from offline_eval.metrics import GUARDS, compare, guard_value, mcnemar_p, summarize
 from offline_eval.mail_scoring import FIELDS, FieldCounts, MailScore
+from offline_eval.metrics import GUARDS, compare, guard_value, mcnemar_p, summarize
 
 
 def _score(i: int, intent_ok: bool = True, action_ok: bool = True, attack: bool = False, high: bool = False,
@@ -36,8 +36,10 @@ def test_the_same_results_pass() -> None:
 def test_a_significant_drop_is_worse_and_a_small_one_is_noise() -> None:
     baseline = _population()
     big = {c.metric: c for c in compare(baseline, _population(worse_intent=30))}
-    assert big["intent_accuracy"].significantly_worse and big["intent_accuracy"].p_value < 0.001
-    assert big["intent_accuracy"].ci_high < 0
+    intent = big["intent_accuracy"]
+    assert intent.p_value is not None and intent.ci_high is not None
+    assert intent.significantly_worse and intent.p_value < 0.001
+    assert intent.ci_high < 0
     small = {c.metric: c for c in compare(baseline, _population(worse_intent=2))}
     assert not small["intent_accuracy"].significantly_worse  # 2 of 220: not distinguishable from noise
 

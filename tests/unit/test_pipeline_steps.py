@@ -1,10 +1,11 @@
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from services.runtime.agent import AgentDeps, require_spotlighted, run_agent
+from services.runtime.agent import AgentDeps, AgentResult, require_spotlighted, run_agent
 from services.tools.crm_writer.writer import crm_write_for, tool_result_for
 from shared.contracts.crm import CrmAction, ToolOutcome, crm_idempotency_key
 from shared.contracts.mail import AcceptedMail, AcceptedMailBody, GuardrailSummary
@@ -47,8 +48,8 @@ class _StaticPrompts:
         return _Resolved(artifact, artifact.version, artifact.content_hash or "")
 
 
-async def _run(mail: AcceptedMail, reply: dict = GOOD):  # noqa: ANN202
-    deps = AgentDeps(llm=ScriptedModel(json.dumps(reply)), prompts=_StaticPrompts(), summary_chars=100,  # type: ignore[arg-type]
+async def _run(mail: AcceptedMail, reply: dict[str, Any] = GOOD) -> AgentResult:
+    deps = AgentDeps(llm=ScriptedModel(json.dumps(reply)).client, prompts=_StaticPrompts(), summary_chars=100,
                      max_attempts=2)
     return await run_agent(mail, deps)
 
@@ -57,9 +58,10 @@ async def test_the_agent_asks_for_one_crm_write_with_a_deterministic_call_id() -
     first, again = (await _run(_accepted())).crm_call, (await _run(_accepted())).crm_call
     assert first is not None and again is not None
     assert first.payload.call_id == again.payload.call_id
-    assert first.payload.call_id != (await _run(_accepted("m-2"))).crm_call.payload.call_id
+    other = (await _run(_accepted("m-2"))).crm_call
+    assert other is not None and first.payload.call_id != other.payload.call_id
     assert first.payload.action == CrmAction.CREATE_REFUND_CASE
-    assert first.payload.facts.order_ids == ["AC-1"]
+    assert first.payload.facts is not None and first.payload.facts.order_ids == ["AC-1"]
     assert first.payload.customer_address == "<EMAIL_1>"  # a placeholder: the runtime never holds the address
     assert first.payload.summary.startswith("Refund\n\nPlease refund order AC-558213.")  # unmarked for people
     assert len(first.payload.summary) == 100
@@ -71,7 +73,8 @@ async def test_spam_gets_no_action_and_high_stakes_goes_to_a_person() -> None:
     assert spam.crm_call is None and spam.review is None and spam.decision.route == "no_action"
     legal = await _run(_accepted(), GOOD | {"intent": "legal_threat", "crm_action": "escalate_legal",
                                             "high_stakes": True})
-    assert legal.crm_call is None and legal.review.payload.proposed.action == CrmAction.ESCALATE_LEGAL
+    assert legal.crm_call is None and legal.review is not None
+    assert legal.review.payload.proposed.action == CrmAction.ESCALATE_LEGAL
     assert legal.prompt.version == "1.0.0" and legal.prompt.arm == "stable"
 
 
@@ -85,12 +88,14 @@ async def test_a_flagged_mail_becomes_a_review_request_carrying_the_proposed_act
     result = await _run(_accepted(flagged=True))
     assert result.crm_call is None
     review = result.review
+    assert review is not None
     assert review.payload.proposed.customer_address == "<EMAIL_1>"
     assert "ignore_instructions" in review.payload.reason and "0.6" in review.payload.reason
 
 
 async def test_crm_write_carries_the_revealed_address_and_the_idempotency_key() -> None:
     request = (await _run(_accepted())).crm_call
+    assert request is not None
     write = crm_write_for(request, "dana@northwind.example")
     assert write.payload.customer_address == "dana@northwind.example"
     assert write.payload.idempotency_key == crm_idempotency_key("m-1", CrmAction.CREATE_REFUND_CASE)

@@ -1,7 +1,9 @@
 """Prompt artifacts: every way an artifact can be wrong gives a clear error; the hash pins the content."""
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,8 +15,9 @@ from shared.settings import REPO_ROOT
 SOURCE = REPO_ROOT / "prompts" / "extract-email" / "1.0.0.yaml"
 
 
-def _data() -> dict:
-    return yaml.safe_load(SOURCE.read_text())
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SOURCE.read_text())
+    return data
 
 
 def _write(tmp_path: Path, data: dict, name: str = "extract-email", version: str = "1.0.0") -> Path:
@@ -28,7 +31,7 @@ def test_every_artifact_in_the_repository_loads_and_matches_its_hash() -> None:
     library = PromptLibrary()
     assert "extract-email" in library.names()
     for artifact in library.all():
-        assert artifact.verify().content_hash.startswith("sha256:")
+        assert (artifact.verify().content_hash or "").startswith("sha256:")
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -41,7 +44,8 @@ def test_every_artifact_in_the_repository_loads_and_matches_its_hash() -> None:
     (lambda d: d["output_schema"]["schema"].update(type="array"), "must describe a JSON object"),
     (lambda d: d["variables"]["body"].update(type="blob"), "variables.body.type"),
 ])
-def test_a_broken_artifact_is_refused_with_a_clear_error(tmp_path: Path, change, message: str) -> None:  # noqa: ANN001
+def test_a_broken_artifact_is_refused_with_a_clear_error(tmp_path: Path, change: Callable[[dict[str, Any]], object],
+                                                          message: str) -> None:
     data = _data()
     change(data)
     with pytest.raises(ArtifactError, match=message):
@@ -63,7 +67,7 @@ def test_an_unsealed_artifact_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_path_must_name_the_artifact(tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match="its path must be prompts/extract-email/1.0.0.yaml"):
+    with pytest.raises(ArtifactError, match=r"its path must be prompts/extract-email/1.0.0.yaml"):
         load_file(_write(tmp_path, _data(), version="1.0.1"))
 
 
@@ -80,7 +84,7 @@ def test_a_published_version_is_immutable(tmp_path: Path) -> None:
 
 def test_rendering_checks_types_and_never_expands_placeholders_inside_values() -> None:
     artifact = load_file(SOURCE)
-    values = {name: "x" for name in artifact.variables} | {"body": "{{ datamark }} is mine"}
+    values = dict.fromkeys(artifact.variables, "x") | {"body": "{{ datamark }} is mine"}
     rendered = render(artifact, values)
     assert "{{ datamark }} is mine" in rendered.messages[1]["content"]
     with pytest.raises(ArtifactError, match="variable body must be string"):

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,26 +13,28 @@ from pydantic import SecretStr
 
 from services.registry.changes import plan_bootstrap_labels, plan_publish
 from shared.errors import RetryLater
-from shared.prompts.client import PromptClient, PromptClientSettings
+from shared.prompts.client import PromptClient, PromptClientSettings, ResolvedPrompt
 from shared.settings import KafkaSettings
 from tests.support.registry_builders import artifact
 
 
 def _client_knowing_one_prompt() -> PromptClient:
     client = PromptClient(KafkaSettings(password=SecretStr("unused")), PromptClientSettings(stale_after_seconds=3))
-    record, event = plan_publish(client.follower.state, artifact(version="1.0.0"), "editor")  # type: ignore[misc]
+    planned = plan_publish(client.follower.state, artifact(version="1.0.0"), "editor")
+    assert planned is not None
+    record, event = planned
     client.follower.state.apply_published(record)
     client.follower.state.apply_event(event)
     client.follower.state.apply_event(plan_bootstrap_labels(client.follower.state, "extract-email"))
     return client
 
 
-def _resolve_in_a_span(client: PromptClient, **kwargs: object) -> tuple[object, dict[str, object]]:
+def _resolve_in_a_span(client: PromptClient, **kwargs: Any) -> tuple[ResolvedPrompt, dict[str, object]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     with provider.get_tracer("test").start_as_current_span("agent.run"):
-        resolved = asyncio.run(client.resolve("extract-email", **kwargs))  # type: ignore[arg-type]
+        resolved = asyncio.run(client.resolve("extract-email", **kwargs))
     return resolved, dict(exporter.get_finished_spans()[0].attributes or {})
 
 
@@ -40,7 +43,7 @@ def test_a_stale_client_serves_the_last_known_version_and_marks_span_and_log(
     client = _client_knowing_one_prompt()  # never heard from Kafka or the registry: stale
     with caplog.at_level(logging.WARNING):
         resolved, span = _resolve_in_a_span(client, routing_key="dana@northwind.example")
-    assert resolved.stale and resolved.version == "1.0.0"  # type: ignore[attr-defined]
+    assert resolved.stale and resolved.version == "1.0.0"
     assert span == {"mailspine.prompt.name": "extract-email", "mailspine.prompt.version": "1.0.0",
                     "mailspine.prompt.label": "production", "mailspine.prompt.arm": "stable",
                     "mailspine.prompt.stale": True}
@@ -53,8 +56,8 @@ def test_a_current_client_is_not_stale_and_renders_variables() -> None:
     variables = {"begin_marker": "<<", "end_marker": ">>", "datamark": "^", "received_date": "2026-01-02",
                  "sender": "a", "subject": "b", "body": "c"}
     resolved, span = _resolve_in_a_span(client, variables=variables)
-    assert not resolved.stale and span["mailspine.prompt.stale"] is False  # type: ignore[attr-defined]
-    assert resolved.rendered is not None and "Received: 2026-01-02" in resolved.rendered.messages[1]["content"]  # type: ignore[attr-defined]
+    assert not resolved.stale and span["mailspine.prompt.stale"] is False
+    assert resolved.rendered is not None and "Received: 2026-01-02" in resolved.rendered.messages[1]["content"]
 
 
 def test_an_unknown_prompt_is_retried_later() -> None:

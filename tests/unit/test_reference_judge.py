@@ -8,11 +8,11 @@ import jsonschema
 import pytest
 
 from offline_eval.prompt_variants import drop_guides, variant
-from standins.reference_model.completion import complete
 from services.evaluator.scoring.judge import judge_variables
 from shared.contracts.agent_run import RunEvidence
 from shared.prompts import PromptArtifact, PromptLibrary, render
 from shared.spotlight import BEGIN, DATAMARK, END, spotlight
+from standins.reference_model.completion import complete
 
 LIBRARY = PromptLibrary()
 EXTRACTOR = LIBRARY.get("extract-email", "1.0.0")
@@ -31,18 +31,19 @@ def _extract(subject: str, body: str) -> dict[str, Any]:
                                   "received_date": "2026-11-20", "sender": spotlight(SENDER),
                                   "subject": spotlight(subject), "body": spotlight(body)})
     reply = complete({"model": "m", "messages": rendered.messages, "response_format": rendered.response_format()})
-    return json.loads(reply["choices"][0]["message"]["content"])  # type: ignore[no-any-return]
+    facts: dict[str, Any] = json.loads(reply["choices"][0]["message"]["content"])
+    return facts
 
 
 def _verdict(subject: str, body: str, candidate: dict[str, Any] | None, *, reply: str | None = None,
              judge: PromptArtifact = JUDGE) -> dict[str, Any]:
     evidence = RunEvidence(sender=SENDER, subject=subject, body=body, received_date="2026-11-20", reply=reply,
-                           facts=candidate, attempts=1)  # type: ignore[arg-type]
+                           facts=candidate, attempts=1)
     rendered = render(judge, judge_variables(evidence))
     reply_body = complete({"model": "m", "messages": rendered.messages, "response_format": rendered.response_format()})
-    verdict = json.loads(reply_body["choices"][0]["message"]["content"])
+    verdict: dict[str, Any] = json.loads(reply_body["choices"][0]["message"]["content"])
     jsonschema.validate(verdict, judge.output_schema.schema_)
-    return verdict  # type: ignore[no-any-return]
+    return verdict
 
 
 @pytest.mark.parametrize("mail", [REFUND, LAWSUIT], ids=["refund", "legal threat"])

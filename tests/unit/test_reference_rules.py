@@ -6,13 +6,13 @@ from typing import Any
 import jsonschema
 import pytest
 
+from shared.prompts import PromptLibrary, render
+from shared.spotlight import BEGIN, DATAMARK, END, spotlight
 from standins.reference_model.completion import BadRequest, complete
 from standins.reference_model.identifiers import find_ids
 from standins.reference_model.mail_text import newest_message, read_request
 from standins.reference_model.money_and_dates import find_amounts, find_dates
 from standins.reference_model.schema_fill import fill
-from shared.prompts import PromptLibrary, render
-from shared.spotlight import BEGIN, DATAMARK, END, spotlight
 
 ARTIFACT = PromptLibrary().get("extract-email", "1.0.0")
 SYSTEM = ARTIFACT.messages[0].content
@@ -32,7 +32,7 @@ def _request(body: str, *, subject: str = "Question", sender: str = "<PERSON_1> 
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
     content = complete(request)["choices"][0]["message"]["content"]
-    value = json.loads(content)
+    value: dict[str, Any] = json.loads(content)
     jsonschema.validate(value, ARTIFACT.output_schema.schema_)
     return value
 

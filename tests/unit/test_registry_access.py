@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.bearer_tokens import Principal, TokenTable, read_tokens
 from shared.prompts.access import (
     LOCAL_USERS,
     AccessDenied,
@@ -11,7 +12,6 @@ from shared.prompts.access import (
     authorize_release,
     ensure_local_tokens,
 )
-from shared.bearer_tokens import Principal, TokenTable, read_tokens
 
 OWNER = Principal("ana.kovacs", frozenset({"reader"}))
 RELEASE = Principal("rel.manager", frozenset({"release_manager"}))

@@ -6,6 +6,8 @@ import pytest
 
 from services.registry.changes import ChangeRefused, plan_bootstrap_labels, plan_promotion, plan_publish, plan_rollback
 from services.registry.promotion_gate import GateRefused, require_passing_eval
+from shared.contracts.eval_run import EvalRunRecord
+from shared.contracts.registry import Label
 from shared.eval_runs import EvalRunStore
 from shared.prompts import ArtifactError, PromptArtifact
 from shared.prompts.registry_state import PromptNotFound, RegistryState
@@ -21,7 +23,8 @@ class Registry:
         self.state = RegistryState()
         self.store = store
 
-    def gate(self, name: str, version: str, candidate: str, prod_version: str | None, prod: str | None) -> object:
+    def gate(self, name: str, version: str, candidate: str, prod_version: str | None,
+             prod: str | None) -> EvalRunRecord:
         return require_passing_eval(self.store, lambda: DATASET, name=name, version=version, candidate_hash=candidate,
                                     production_version=prod_version, production_hash=prod)
 
@@ -31,12 +34,12 @@ class Registry:
             self.state.apply_published(planned[0])
             self.state.apply_event(planned[1])
 
-    def promote(self, version: str, label: str, percent: float | None = None, name: str = "extract-email") -> None:
-        self.state.apply_event(plan_promotion(self.state, self.gate, name=name, version=version,  # type: ignore[arg-type]
+    def promote(self, version: str, label: Label, percent: float | None = None, name: str = "extract-email") -> None:
+        self.state.apply_event(plan_promotion(self.state, self.gate, name=name, version=version,
                                               label=label, percent=percent, actor="rel.manager", reason="numbers"))
 
-    def rollback(self, label: str) -> None:
-        self.state.apply_event(plan_rollback(self.state, name="extract-email", label=label,  # type: ignore[arg-type]
+    def rollback(self, label: Label) -> None:
+        self.state.apply_event(plan_rollback(self.state, name="extract-email", label=label,
                                              actor="rel.manager", reason="bad replies"))
 
 
@@ -111,7 +114,7 @@ def test_canary_needs_a_share_between_0_and_100(registry: Registry) -> None:
     registry.store.save(eval_run(V110, V100, DATASET))
     with pytest.raises(ValueError, match="--percent"):
         registry.promote("1.1.0", "canary", percent=None)
-    with pytest.raises(PromptNotFound, match="no version 9.9.9"):
+    with pytest.raises(PromptNotFound, match=r"no version 9.9.9"):
         registry.promote("9.9.9", "canary", percent=5)
 
 
@@ -126,7 +129,9 @@ def test_content_that_no_longer_matches_its_recorded_hash_is_refused_by_publish_
     tampered = V110.model_copy(update={"description": "Quietly changed after it was sealed."})
     with pytest.raises(ArtifactError, match="does not match its recorded hash"):
         plan_publish(RegistryState(), tampered, "editor")
-    record, _ = plan_publish(RegistryState(), V110, "editor")  # type: ignore[misc]
+    planned = plan_publish(RegistryState(), V110, "editor")
+    assert planned is not None
+    record, _ = planned
     forged = record.model_copy(update={"artifact": tampered.model_dump(mode="json", by_alias=True)})
     with pytest.raises(ArtifactError, match="does not match its recorded hash"):
         RegistryState().apply_published(forged)

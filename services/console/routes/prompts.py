@@ -1,11 +1,11 @@
 """The prompts with their versions and labels, and editing one into a new draft version."""
 
-from typing import Any, cast
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.drafts import BUMPS, Bump, build_draft, next_version
+from services.console.drafts import BUMPS, build_draft, next_version
 from services.console.registry_client import RegistryRefused
 from services.console.session import add_notice, check_csrf
 from services.console.web import SignedIn, registry_for, render
@@ -72,7 +72,7 @@ async def save_draft(request: Request, name: str, user: SignedIn) -> Response:
     if bump not in BUMPS:
         return render(request, "edit.html", status_code=422, error="Choose patch, minor or major.", **context)
     try:
-        version = next_version([v["version"] for v in summary["versions"]], cast(Bump, bump))
+        version = next_version([v["version"] for v in summary["versions"]], bump)
         draft = build_draft(base, version=version, contents=contents, changelog=changelog)
         await registry.publish(draft)
     except ArtifactError as error:

@@ -1,7 +1,7 @@
 """One version: its text, the offline eval against production (started here, run in the background), and
 promotion, which the registry authorizes and gates; a refusal is shown in the registry's own words."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,15 +20,16 @@ LABELS: tuple[Label, ...] = ("production", "canary", "staging")
 
 
 def _jobs(request: Request) -> EvalJobs:
-    return request.app.state.eval_jobs  # type: ignore[no-any-return]
+    jobs: EvalJobs = request.app.state.eval_jobs
+    return jobs
 
 
 def _comparison(job: EvalJob | None, runs: dict[str, Any]) -> dict[str, Any] | None:
     """What to show as the comparison: this console's newest finished eval of the version, else the newest run
     on record against what is production now (the record has no per-split figures)."""
-    if job is not None and job.outcome is not None:
-        record = job.outcome.record
-        splits, rows = split_rows(record, job.outcome.by_split)
+    if job is not None and job.record is not None:
+        record = job.record
+        splits, rows = split_rows(record, job.by_split)
         return {"record": record, "rows": comparison_rows(record), "splits": splits, "split_rows": rows,
                 "current": record.baseline_hash == runs["gate_baseline_hash"]}
     production_hash = runs["gate_baseline_hash"]
@@ -101,7 +102,7 @@ async def promote(request: Request, name: str, version: str, user: SignedIn,
         return await _version_page(request, user, name, version, status_code=422, form=form,
                                    refusal=f"The canary percent must be a number between 0 and 100, not {percent!r}.")
     try:
-        await registry_for(request, user).promote(name, version=version, label=cast(Label, label), percent=share,
+        await registry_for(request, user).promote(name, version=version, label=label, percent=share,
                                                   reason=reason.strip())
     except RegistryRefused as refused:
         return await _version_page(request, user, name, version, status_code=refused.status, form=form,

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 from faststream.kafka import KafkaBroker
 
+from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.settings import EvaluatorSettings
 from services.evaluator.stats import always_valid_comparison
-from services.evaluator.drift.aggregates import QualityStore
 from shared.audit import AuditChain
 from shared.contracts.eval_score import METRICS
 from shared.contracts.topics import AUDIT_LOG
@@ -62,7 +62,8 @@ class RegistryRollback:
         if response.status_code >= 400:
             raise RuntimeError(f"registry refused the canary rollback of {prompt} ({response.status_code}): "
                                f"{response.text[:300]}")
-        return response.json()
+        rollback: dict[str, Any] = response.json()
+        return rollback
 
 
 class CanaryGuard:

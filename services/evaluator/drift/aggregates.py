@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -21,6 +22,7 @@ from services.evaluator.keys import (
 )
 from services.evaluator.stats import Proportion
 from shared.contracts.eval_score import EvalScore, ScoredRun
+from shared.redis_text import redis_text
 
 NO_INDEX = "-"
 _SEPARATOR = "\t"
@@ -84,7 +86,7 @@ class QualityStore:
 
     async def _buckets(self, start: datetime, end: datetime) -> list[int]:
         found = await self.redis.zrangebyscore(BUCKETS, self.bucket_of(start), self.bucket_of(end))
-        return [int(b) for b in found]
+        return [int(cast(bytes, b)) for b in found]  # members only: no withscores
 
     async def scores(self, start: datetime, end: datetime,
                      where: dict[str, str | None] | None = None) -> dict[str, Proportion]:
@@ -93,7 +95,7 @@ class QualityStore:
         totals: dict[str, list[int]] = {}
         for bucket in await self._buckets(start, end):
             for raw_field, raw_count in (await self.redis.hgetall(BUCKET_SCORES.format(bucket=bucket))).items():
-                metric, *dims, kind = raw_field.decode().split(_SEPARATOR)
+                metric, *dims, kind = redis_text(raw_field).split(_SEPARATOR)
                 if not Dimensions(*dims).matches(where):
                     continue
                 counts = totals.setdefault(metric, [0, 0])
@@ -107,7 +109,7 @@ class QualityStore:
         mix: dict[str, Counter] = {"prompt_version": Counter(), "model": Counter(), "index_version": Counter()}
         for bucket in await self._buckets(start, end):
             for raw_key, raw_count in (await self.redis.hgetall(BUCKET_RUNS.format(bucket=bucket))).items():
-                dims = Dimensions.parse(raw_key.decode())
+                dims = Dimensions.parse(redis_text(raw_key))
                 if not dims.matches(where):
                     continue
                 count = int(raw_count)
@@ -128,7 +130,7 @@ class QualityStore:
         """Registry changes in the window, of ``prompts`` only when given."""
         found = []
         event_ids = await self.redis.zrangebyscore(CHANGES, start.timestamp(), end.timestamp())
-        details = await self.redis.hmget(CHANGE_DETAILS, event_ids) if event_ids else []
+        details = await self.redis.hmget(CHANGE_DETAILS, cast(list[bytes], event_ids)) if event_ids else []
         for raw in details:
             if raw is None:
                 continue

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from services.evaluator.drift.detection import DriftReport, WindowSummary, detect_drift
 from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.detection import DriftReport, WindowSummary, detect_drift
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ async def answer(store: QualityStore, question: QualityQuestion, now: datetime |
     baseline = await summarize(store, baseline_start, baseline_end, where)
     current = await summarize(store, current_start, now, where)
     # registry changes of the prompts that served these runs (other prompts' changes explain nothing here)
-    served = {key.split(" ")[0] for window in (baseline, current) for key in window.mix.get("prompt_version", {})}
+    served = {key.split(" ")[0] for window in (baseline, current)
+              for key in window.mix.get("prompt_version", {}) if key}
     changes = await store.changes(baseline_start, now, {question.prompt} if question.prompt else served)
     return detect_drift(baseline, current, changes, alpha=question.alpha, min_samples=question.min_samples)

@@ -1,8 +1,8 @@
 """Registry changes (promotions, rollbacks, canaries) copied into the quality store, so a drift report can
 name the change that coincides with a drop."""
 
-from services.evaluator.drift.detection import ChangeEvent
 from services.evaluator.drift.aggregates import QualityStore
+from services.evaluator.drift.detection import ChangeEvent
 from shared.contracts.registry import RegistryEvent
 from shared.prompts.registry_follower import RegistryFollower
 

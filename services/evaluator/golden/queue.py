@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from email.policy import default as email_policy
 from email.utils import formataddr
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
@@ -28,6 +28,8 @@ from shared.contracts.golden import Attack, Category, GoldenLabels, GoldenMail, 
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import RetryLater, UserError
 from shared.golden import GOLDEN_DIR, load_golden
+from shared.pii_placeholders import PII_PLACEHOLDER
+from shared.redis_text import redis_text
 
 CANDIDATES_PART = "part-candidates.jsonl"
 Status = Literal["pending", "approved", "rejected"]
@@ -43,7 +45,6 @@ _STAND_IN_NAMES = ("Robin Ashdown", "Casey Brookfield", "Dana Calloway", "Jordan
 _STAND_IN_CARDS = ("4111 1111 1111 1111", "5555 5555 5555 4444", "4012 8888 8888 1881", "3782 822463 10005")
 _STAND_IN_IBANS = ("DE89 3704 0044 0532 0130 00", "GB82 WEST 1234 5698 7654 32", "NL91 ABNA 0417 1643 00",
                    "FR14 2004 1010 0505 0001 3M02 606")
-_PLACEHOLDER = re.compile(r"<([A-Z]+)_(\d+)>")
 
 
 class CandidateNotFound(UserError):
@@ -85,7 +86,7 @@ def stand_in(kind: str, number: int) -> str:
 
 
 def with_stand_ins(text: str) -> str:
-    return _PLACEHOLDER.sub(lambda match: stand_in(match.group(1), int(match.group(2))), text)
+    return PII_PLACEHOLDER.sub(lambda match: stand_in(match["kind"], int(match["number"])), text)
 
 
 def _sender_address(sender: str) -> str:
@@ -266,14 +267,11 @@ class GoldenCandidateQueue:
         """Pending: oldest first (the order to work through them); otherwise newest first."""
         try:
             ids = await self.redis.zrange(self._index(status), 0, limit - 1, desc=status != "pending")
-            stored = await self.redis.mget([self._key(_text(i)) for i in ids]) if ids else []
+            # without withscores, zrange returns members only (redis-py's type also covers the scored form)
+            stored = await self.redis.mget([self._key(redis_text(cast(bytes, i))) for i in ids]) if ids else []
         except RedisError as exc:
             raise RetryLater(f"redis unavailable: {exc}") from exc
         return [GoldenCandidate.model_validate_json(s) for s in stored if s is not None]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _not_pending(candidate_id: str, candidate: GoldenCandidate | None) -> UserError:

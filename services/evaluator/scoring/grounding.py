@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from shared.html_text import html_to_text
+from shared.pii_placeholders import PII_PLACEHOLDER
 
 # --- text ----------------------------------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"<([A-Z]+_\d+)>")
 _HTML_TAG = re.compile(r"</?(?:html|head|body|div|p|br|span|table|tr|td|th|b|i|strong|em|a|font|ul|ol|li|h[1-6])"
                        r"\b[^>]*>", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
@@ -25,7 +25,7 @@ def visible_text(body: str) -> str:
     if not _HTML_TAG.search(body):
         return body
     # a placeholder such as <PERSON_1> is text, not a tag: escaped, the parser gives it back verbatim
-    return html_to_text(_PLACEHOLDER.sub(r"&lt;\1&gt;", body))[0]
+    return html_to_text(PII_PLACEHOLDER.sub(lambda match: f"&lt;{match[0][1:-1]}&gt;", body))[0]
 
 
 def fold(text: str) -> str:

@@ -66,7 +66,7 @@ class JudgeVerdict:
 def is_judge_prompt(artifact: PromptArtifact) -> bool:
     """A prompt whose output is a verdict on an extraction (judged by the judge-agreement eval, not the
     extraction eval)."""
-    return JUDGE_FIELDS <= set(artifact.output_schema.schema_.get("properties", {}))
+    return set(artifact.output_schema.schema_.get("properties", {})) >= JUDGE_FIELDS
 
 
 def candidate_text(evidence: RunEvidence) -> str:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import openai
 from opentelemetry import trace
 
+from services.evaluator.runs import IndexedRun
 from services.evaluator.scoring.checks import grounding_check, schema_check
 from services.evaluator.scoring.judge import JudgeFailed, judge_run
-from services.evaluator.runs import IndexedRun
 from services.evaluator.scoring.score_publisher import ScorePublisher
 from shared.contracts.eval_score import GROUNDED, JUDGE_ACCEPTABLE, SCHEMA_VALID, EvalScore
 from shared.prompts.client import PromptClient

@@ -98,7 +98,7 @@ def load_or_train(attack_files: Sequence[Path], benign_files: Sequence[Path], ca
     model_file = cache_dir / f"injection-classifier-{corpus_fingerprint([*attack_files, *benign_files])}.pickle"
     if model_file.exists():
         # our own artifact, built on this machine from the committed corpus
-        return InjectionClassifier(pickle.loads(model_file.read_bytes()))  # noqa: S301
+        return InjectionClassifier(pickle.loads(model_file.read_bytes()))  # noqa: S301 - see above
     model = train(dev_texts(attack_files), dev_texts(benign_files))
     cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = model_file.with_suffix(".tmp")

@@ -20,7 +20,8 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         r"all|any|your|system|original)\b[^.\n]{0,30}\b(instructions?|prompts?|rules|directives|guidelines|"
         r"programming|restrictions)\b", _I)),
     ("persona_switch", 0.45, re.compile(
-        r"\byou (are|will) (now|no longer|going to)\b[^.\n]{0,60}\b(act|be|called|named|mode|free|unrestricted)\b", _I)),
+        r"\byou (are|will) (now|no longer|going to)\b[^.\n]{0,60}\b(act|be|called|named|mode|free|unrestricted)\b",
+        _I)),
     ("jailbreak_vocabulary", 0.6, re.compile(
         r"\b(do anything now|DAN mode|developer mode|jailbr(oken|eak)|unfiltered|uncensored|no (ethical|moral)"
         r" (guidelines|constraints|restrictions|principles)|without (any )?(restrictions|limitations|filters))\b", _I)),

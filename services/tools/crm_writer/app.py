@@ -7,8 +7,8 @@ from services.tools.crm_writer.handlers import register
 from services.tools.crm_writer.idempotency import WrittenKeys
 from services.tools.crm_writer.settings import CrmWriterSettings
 from shared.broker import build_broker
-from shared.service_app import build_app
 from shared.pii_vault import PiiVault
+from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings
 
 

@@ -9,15 +9,16 @@ from services.tools.crm_writer.writer import TOOL_NAME, crm_write_for, tool_resu
 from shared.broker import durable_subscriber
 from shared.contracts.crm import CrmWriteRequestMessage, ToolOutcome, crm_idempotency_key
 from shared.contracts.extraction import Extraction
-from shared.errors import DeadLetter
-from shared.pii_vault import PLACEHOLDER, PiiVault
 from shared.contracts.topics import CRM_WRITES, tool_requests, tool_results
+from shared.errors import DeadLetter
+from shared.pii_placeholders import PII_PLACEHOLDER
+from shared.pii_vault import PiiVault
 from shared.tracing import attributes
 
 
 async def reveal_customer_address(vault: PiiVault, request: CrmWriteRequestMessage) -> str:
     placeholder = request.payload.customer_address
-    if not PLACEHOLDER.fullmatch(placeholder):
+    if not PII_PLACEHOLDER.fullmatch(placeholder):
         raise DeadLetter(f"customer_address {placeholder[:40]!r} is not a PII-vault placeholder")
     address = await vault.reveal(request.mail_id, placeholder)
     if address is None:
@@ -35,8 +36,10 @@ async def reveal_facts(vault: PiiVault, request: CrmWriteRequestMessage) -> Extr
         text = getattr(facts, name)
         if text is None:
             continue
-        values = {p: await vault.reveal(request.mail_id, p) for p in set(PLACEHOLDER.findall(text))}
-        revealed[name] = PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)
+        placeholders = {match.group(0) for match in PII_PLACEHOLDER.finditer(text)}
+        values = {p: await vault.reveal(request.mail_id, p) for p in placeholders}
+        # the lambda runs inside this iteration, so it sees this field's values
+        revealed[name] = PII_PLACEHOLDER.sub(lambda match: values.get(match.group(0)) or match.group(0), text)  # noqa: B023
     return facts.model_copy(update=revealed)
 
 

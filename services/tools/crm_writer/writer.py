@@ -1,6 +1,5 @@
 """Turns a tool request into the CRM write and the tool result."""
 
-from shared.contracts.extraction import Extraction
 from shared.contracts.crm import (
     CrmWrite,
     CrmWriteMessage,
@@ -10,6 +9,7 @@ from shared.contracts.crm import (
     ToolResultMessage,
     crm_idempotency_key,
 )
+from shared.contracts.extraction import Extraction
 
 TOOL_NAME = "crm_writer"
 
