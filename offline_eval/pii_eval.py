@@ -84,7 +84,7 @@ def sender_names_in_clear(rows: list[GoldenMail], inspector: ContentInspector) -
     anywhere (From, subject, body: a signature's first name counts). Company display names count too."""
     with_name = in_clear = 0
     for row in rows:
-        words = [word for word in re.findall(r"[^\W\d_]{3,}", parseaddr(row.mail.from_)[0])]
+        words = re.findall(r"[^\W\d_]{3,}", parseaddr(row.mail.from_)[0])
         prepared = prepare(row, inspector)
         if not words or prepared.content is None:
             continue
@@ -107,7 +107,7 @@ def print_report(results: dict[str, object]) -> None:
     for split in SPLITS:
         tallies = results[split]
         assert isinstance(tallies, dict)
-        languages = sorted({lang for by_lang in tallies.values() for lang in by_lang if lang != "all"}) + ["all"]
+        languages = [*sorted({lang for by_lang in tallies.values() for lang in by_lang if lang != "all"}), "all"]
         print(f"\n{split}: share of labelled values that do not pass the gateway (kept: share that must and do)")
         print(f"{'entity':<15}" + "".join(f"{lang:>11}" for lang in languages))
         for entity, by_language in sorted(tallies.items()):
@@ -115,6 +115,8 @@ def print_report(results: dict[str, object]) -> None:
                      for lang in languages]
             print(f"{entity:<15}" + "".join(f"{cell:>11}" for cell in cells))
     for split in ("dev", "heldout"):
-        with_name, in_clear = results[f"golden {split}"]  # type: ignore[misc]
+        golden = results[f"golden {split}"]
+        assert isinstance(golden, tuple)
+        with_name, in_clear = golden
         print(f"golden {split}: {in_clear} of {with_name} mails with a sender display name pass a word of it "
               "in clear (company names included, which may pass)")

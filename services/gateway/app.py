@@ -3,7 +3,7 @@
 from faststream import FastStream
 from redis.asyncio import Redis
 
-from services.gateway.guardrails.classifier import InjectionClassifier, load_or_train
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.handlers import register
 from services.gateway.pipeline import GatewayDeps
 from services.gateway.policy import DeliveryPolicy
@@ -16,11 +16,6 @@ from shared.eval_sampling import load_policy
 from shared.pii_vault import PiiVault
 from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings
-
-
-def build_classifier(settings: GatewaySettings) -> InjectionClassifier:
-    """Trained on the dev rows of the configured corpora, or loaded from the cache for exactly that corpus."""
-    return load_or_train(settings.guardrail_attack_files, settings.guardrail_benign_files, settings.model_cache_dir)
 
 
 def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:

@@ -106,9 +106,7 @@ def _display_name_before(text: str, address_start: int, address: str) -> Detecti
     tokens = before.split()
     taken: list[str] = []
     for token in reversed(tokens):
-        if _name_word(token) and not token.endswith((",", ":", ";")):
-            taken.insert(0, token)
-        elif token.lower() in _PARTICLES and taken:
+        if (_name_word(token) and not token.endswith((",", ":", ";"))) or (token.lower() in _PARTICLES and taken):
             taken.insert(0, token)
         else:
             break

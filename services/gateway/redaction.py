@@ -14,6 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from services.gateway.name_rules import name_parts, structural_names
 from services.gateway.person_names import (
     GREETED_SCORE,
     PreloadedSpacyNlpEngine,
@@ -23,7 +24,6 @@ from services.gateway.person_names import (
     plausible_name,
     stated_as_name,
 )
-from services.gateway.name_rules import name_parts, structural_names
 from services.gateway.pii_detection import Detection
 from services.gateway.pii_patterns import (
     PHONE_CONTEXT,
@@ -79,8 +79,10 @@ class PiiRedactor:
         persons = self.find_persons(texts, [ner_candidate_windows(text) for text in texts])
         placed = [structural_names(text) for text in texts]
         # the parts of a name found by its place stand for the person elsewhere ("Thanks, Priyanka")
-        parts = name_parts(texts, [text[d.start : d.end] for text, names in zip(texts, placed) for d in names])
-        return assign_placeholders(texts, [sum(lists, []) for lists in zip(found, persons, placed, parts, strict=True)])
+        names = [text[d.start : d.end] for text, detections in zip(texts, placed, strict=True) for d in detections]
+        parts = name_parts(texts, names)
+        per_text = zip(found, persons, placed, parts, strict=True)
+        return assign_placeholders(texts, [[*a, *b, *c, *d] for a, b, c, d in per_text])
 
     def find_patterns(self, text: str) -> list[Detection]:
         detections = []

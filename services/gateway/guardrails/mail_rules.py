@@ -62,7 +62,8 @@ APPROVAL_WORD = re.compile(r"\b(?:approv\w*|authori[sz]\w*|signed off|sign-off|o
                            r"gave us|promised|pre-approved|(?:written )?authorisation|on file)\b", _I)
 ACT_REQUEST = re.compile(
     r"(?:\b(?:please|kindly|just)\s+|(?:^|[.;:,]\s*))(?:apply|cancel|remove|reflect|update|cancel|issue|book|process|switch|pay"
-    r"|credit|refund|waive|release|transfer|redirect|change|deduct|adjust|execute|close|send the (?:outstanding|payment))\b",
+    r"|credit|refund|waive|release|transfer|redirect|change|deduct|adjust|execute|close"
+    r"|send the (?:outstanding|payment))\b",
     _I | re.MULTILINE)
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]|\n|$)")
 MONEY_TARGET = re.compile(

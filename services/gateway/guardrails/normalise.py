@@ -42,7 +42,7 @@ def _unmixed(match: re.Match[str]) -> str:
 
 def normalise(text: str) -> NormalisedText:
     invisible_in_words = sum(1 for m in INVISIBLE.finditer(text)
-                             if 0 < m.start() and m.end() < len(text) and text[m.start() - 1].isalpha()
+                             if m.start() > 0 and m.end() < len(text) and text[m.start() - 1].isalpha()
                              and (text[m.end()].isalpha() or INVISIBLE.match(text, m.end()) is not None))
     visible = INVISIBLE.sub("", text)
     folded = unicodedata.normalize("NFKC", visible)
