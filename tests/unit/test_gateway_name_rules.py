@@ -36,7 +36,8 @@ def test_a_name_in_a_header_signature_title_or_introduction_is_redacted(
 
 
 def test_the_parts_of_a_found_name_are_redacted_wherever_they_stand(redactor: PiiRedactor) -> None:
-    sender, body = redactor.redact("Sanne Hoogendijk <sanne@bloemen.example>", "Hoi,\n\nzie hieronder.\n\nGroetjes,\nSanne")
+    sender, body = redactor.redact("Sanne Hoogendijk <sanne@bloemen.example>",
+                                   "Hoi,\n\nzie hieronder.\n\nGroetjes,\nSanne")
     assert "Sanne" not in sender.text + body.text
 
 
