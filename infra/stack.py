@@ -18,7 +18,7 @@ from infra.service_processes import service_status, start_services, stop_service
 from infra.topic_reader import read_records
 from infra.topics import ensure_topics
 from services.console.settings import ConsoleSettings
-from services.gateway.guardrails.classifier import load_or_train
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.settings import GatewaySettings
 from services.registry.settings import RegistrySettings
 from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
@@ -74,7 +74,7 @@ def prepare_models() -> None:
     """Train the guardrail classifier from the committed corpus unless this exact corpus is cached."""
     settings = GatewaySettings()
     started = time.monotonic()
-    load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file, settings.model_cache_dir)
+    build_classifier(settings)
     print(f"  models     injection classifier ready ({time.monotonic() - started:.1f}s)", flush=True)
 
 

@@ -48,11 +48,10 @@ def prepare(row: GoldenMail, inspector: ContentInspector) -> PreparedMail:
 
 def build_inspector() -> ContentInspector:
     """The gateway's own redactor, classifier and settings (about two seconds to load)."""
-    from services.gateway.guardrails.classifier import load_or_train
+    from services.gateway.guardrails.trained import build_classifier
     from services.gateway.redaction import PiiRedactor
     from services.gateway.settings import GatewaySettings
 
     settings = GatewaySettings()
-    classifier = load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file,
-                               settings.model_cache_dir)
+    classifier = build_classifier(settings)
     return ContentInspector(settings=settings, redactor=PiiRedactor(), classifier=classifier)

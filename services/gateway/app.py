@@ -3,7 +3,7 @@
 from faststream import FastStream
 from redis.asyncio import Redis
 
-from services.gateway.guardrails.classifier import load_or_train
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.handlers import provide, register
 from services.gateway.pipeline import GatewayDeps
 from services.gateway.redaction import PiiRedactor
@@ -25,8 +25,7 @@ def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
         replay=ReplayGuard(redis, settings.replay_window_seconds),
         redactor=PiiRedactor(),
         vault=PiiVault(redis, PiiVaultSettings.load().key(), settings.pii_vault_ttl_seconds),
-        classifier=load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file,
-                                 settings.model_cache_dir),
+        classifier=build_classifier(settings),
         sampling=load_policy(settings.sampling_policy),
     )
 

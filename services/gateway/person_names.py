@@ -20,7 +20,9 @@ _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
 _NAME_WORD = rf"(?:[{_UPPER}][{_LOWER}'’-]+|[{_UPPER}]\.)"
 _GREETINGS = (
     r"dear|hi|hello|hey|morning|good\s+morning|hallo|liebe[rs]?|sehr\s+geehrter?|bonjour|cher|chère|hola|estimad[oa]"
-    r"|ciao|gentile|caro|cara|olá|geachte|hoi|hej|szanown[iay]"
+    r"|ciao|gentile|caro|cara|olá|geachte|hoi|hej|szanown[iay]|hei|kære|moi|hyvä|beste|querid[oa]|prezad[oa]"
+    r"|buongiorno|salve|servus|grüezi|goedemiddag|goedemorgen|bom\s+dia|boa\s+tarde|buenos\s+días|buenas\s+tardes"
+    r"|guten\s+tag"
 )
 _TITLES = r"mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|señora?|sra?|signora?|sig|dott|geom"
 # searched in the lowercased text: a case-insensitive alternation is four times slower in Python's re

@@ -41,11 +41,20 @@ class MailPhoneRecognizer(PhoneRecognizer):
         r"\d{1,3}(?:[.,' ]\d{3})*[.,]\d{2}|\d{1,3}(?:\.\d{1,3}){3}"
         r"|\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}([./-])\d{2}\2\d{2}",
     )
+    # a number right after a phone label, in the languages of our mail: national formats of countries outside
+    # PHONE_REGIONS ("Tlf. 926 11 438", "puh. 040 718 2290") are read by their label, not by python-phonenumbers
+    _LABELLED = re.compile(r"(?i)\b(?:tel|tlf|tfn|puh|mob|mobil|mobile|tlm|cell|phone|telefon|telefone|tél|téléphone"
+                           r"|móvil|cellulare|cel)\.?:?[ \t]*(\+?\d[\d \t().\-/]{6,20}\d)")
+    # "+" and 10-15 digits is how an international number is written (E.164), valid in its region or not
+    _INTERNATIONAL = re.compile(r"(?<![\w+])\+[1-9]\d{9,14}(?!\d)")
     FORMATTED_SCORE, BARE_SCORE = 0.6, 0.3
 
     def analyze(self, text: str, entities: list[str],
                 nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
         results = [RecognizerResult("PHONE_NUMBER", *m.span(), 0.0) for m in self._NANP_SHAPE.finditer(text)]
+        labelled = {m.span(1) for m in self._LABELLED.finditer(text)}
+        labelled |= {m.span() for m in self._INTERNATIONAL.finditer(text)}
+        results += [RecognizerResult("PHONE_NUMBER", start, end, 0.0) for start, end in labelled]
         for run in self._DIGIT_RUN.finditer(text):
             if not self._never_a_phone(text, run.start(), run.end()):
                 offset = max(0, run.start() - 3)  # the matcher looks at the characters around a number
@@ -56,7 +65,8 @@ class MailPhoneRecognizer(PhoneRecognizer):
         for result in kept:
             number = text[result.start : result.end]
             formatted = sum(c.isdigit() for c in number) >= 9 and re.search(r"[+(]|\d[ ./-]+\d", number)
-            result.score = self.FORMATTED_SCORE if formatted else self.BARE_SCORE
+            is_labelled = (result.start, result.end) in labelled
+            result.score = self.FORMATTED_SCORE if formatted or is_labelled else self.BARE_SCORE
         return EntityRecognizer.remove_duplicates(kept)
 
     def _never_a_phone(self, text: str, start: int, end: int) -> bool:

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from typing import Any, Protocol
 
 from services.gateway.guardrails.classifier import InjectionClassifier
-from services.gateway.guardrails.verdict import Thresholds, Verdict, assess_injection
+from services.gateway.guardrails.verdict import Verdict, assess_injection
 from services.gateway.inbound import validate_inbound
 from services.gateway.mime import MimeLimits, parse_mail
 from services.gateway.redaction import PiiRedactor
@@ -153,7 +153,7 @@ def inspect_content(raw_mail: bytes, message_id: str, mailbox: str, received_at:
                                 "mailspine.mime.charset_repairs": parsed.charset_repairs})
     stages.done("parse")
 
-    thresholds = Thresholds(deps.settings.injection_flag_threshold, deps.settings.injection_block_threshold)
+    thresholds = deps.settings.injection_thresholds()
     injection = assess_injection(f"{parsed.subject}\n\n{parsed.body_text}", parsed.hidden_html_text,
                                  deps.classifier, thresholds)
     evidence.attributes.update({"mailspine.guardrail.verdict": injection.verdict,

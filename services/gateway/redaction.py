@@ -14,6 +14,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from services.gateway.name_rules import name_parts, structural_names
 from services.gateway.person_names import (
     GREETED_SCORE,
     PreloadedSpacyNlpEngine,
@@ -76,7 +77,12 @@ class PiiRedactor:
         """Redact the texts of one mail (sender, subject, body, ...) with placeholders shared across them."""
         found = [self.find_patterns(text) for text in texts]
         persons = self.find_persons(texts, [ner_candidate_windows(text) for text in texts])
-        return assign_placeholders(texts, [patterns + names for patterns, names in zip(found, persons, strict=True)])
+        placed = [structural_names(text) for text in texts]
+        # the parts of a name found by its place stand for the person elsewhere ("Thanks, Priyanka")
+        names = [text[d.start : d.end] for text, detections in zip(texts, placed, strict=True) for d in detections]
+        parts = name_parts(texts, names)
+        per_text = zip(found, persons, placed, parts, strict=True)
+        return assign_placeholders(texts, [[*a, *b, *c, *d] for a, b, c, d in per_text])
 
     def find_patterns(self, text: str) -> list[Detection]:
         detections = []

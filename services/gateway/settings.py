@@ -3,6 +3,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.gateway.guardrails.verdict import Thresholds
 from shared.mail_sources import MailSourceSettings
 from shared.settings import REPO_ROOT, PathSettings
 
@@ -24,6 +25,14 @@ class GatewaySettings(MailSourceSettings):
     pii_vault_ttl_seconds: int = 30 * 24 * 3600
     injection_flag_threshold: float = 0.5
     injection_block_threshold: float = 0.85
-    guardrail_attacks_file: Path = REPO_ROOT / "data" / "guardrails" / "attacks.jsonl"
-    guardrail_benign_file: Path = REPO_ROOT / "data" / "guardrails" / "benign_mails.jsonl"
+    injection_classifier_alone_threshold: float = 0.8  # see guardrails/verdict.py Thresholds
+    # the classifier trains on the dev rows of these files (rows marked "heldout" are never trained on)
+    guardrail_attack_files: tuple[Path, ...] = (REPO_ROOT / "data" / "guardrails" / "attacks.jsonl",
+                                                REPO_ROOT / "data" / "guardrails" / "mail_attacks.jsonl")
+    guardrail_benign_files: tuple[Path, ...] = (REPO_ROOT / "data" / "guardrails" / "benign_mails.jsonl",
+                                                REPO_ROOT / "data" / "guardrails" / "mail_lookalikes.jsonl")
     model_cache_dir: Path = Field(default_factory=lambda: PathSettings().cache / "models")
+
+    def injection_thresholds(self) -> Thresholds:
+        return Thresholds(self.injection_flag_threshold, self.injection_block_threshold,
+                          self.injection_classifier_alone_threshold)

@@ -1,6 +1,8 @@
 """Seeded synthetic PII goes through the running pipeline; none of it may surface downstream of the gateway:
-not in mail.accepted.v1, not in any span exported to Jaeger, not in the services' logs. The customer's
-address still reaches the CRM, re-hydrated from the vault by the CRM writer alone."""
+not in mail.accepted.v1, not in any span exported to Jaeger, not in the services' logs. Names come from eleven
+locales and stand where mail puts them: display names in From, Reply-To and Cc, the same in a forwarded
+header block, and the signature. The customer's address still reaches the CRM, re-hydrated from the vault by
+the CRM writer alone."""
 
 import asyncio
 import json
@@ -14,16 +16,27 @@ from cli.trace_story import JaegerQuery
 from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED
 from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.settings import PathSettings
+from shared.spotlight import DATAMARK
 from tests.support.helpers import read_until, wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
 
 MAILS = 24
+# the languages of our mail: names of each locale go through the gateway
+LOCALES = ("en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_PT", "sv_SE", "da_DK", "no_NO", "fi_FI", "en_US")
 
 
-def _seeded_mail(fake: Faker, number: int) -> tuple[bytes, dict[str, str]]:
+def _person(names: Faker, number: int, offset: int) -> str:
+    local = names[LOCALES[(number + offset) % len(LOCALES)]]
+    return f"{local.first_name()} {local.last_name()}"
+
+
+def _seeded_mail(fake: Faker, names: Faker, number: int) -> tuple[bytes, dict[str, str]]:
     pii = {
-        "PERSON": fake.name(),
+        "PERSON": _person(names, number, 0),
+        "REPLY_TO_PERSON": _person(names, number, 3),
+        "CC_PERSON": _person(names, number, 7),
+        "CC_EMAIL": fake.unique.email(),
         "EMAIL_ADDRESS": fake.unique.email(),
         "PHONE_NUMBER": fake.phone_number(),
         "CREDIT_CARD": fake.credit_card_number(),
@@ -33,21 +46,26 @@ def _seeded_mail(fake: Faker, number: int) -> tuple[bytes, dict[str, str]]:
     }
     raw = (
         f"From: {pii['PERSON']} <{pii['EMAIL_ADDRESS']}>\r\nTo: support@acme.example\r\n"
+        f"Reply-To: {pii['REPLY_TO_PERSON']} <{pii['EMAIL_ADDRESS']}>\r\nCc: {pii['CC_PERSON']} <{pii['CC_EMAIL']}>\r\n"
         f"Subject: Refund for order AC-55{number:04d}\r\nMessage-ID: <pii-{fake.uuid4()}@acme-test.example>\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         f"Hello,\r\n\r\nmy name is {pii['PERSON']} and order AC-55{number:04d} (EUR 418.00) arrived damaged.\r\n"
         f"Please refund the card {pii['CREDIT_CARD']} or transfer to IBAN {pii['IBAN_CODE']}.\r\n"
         f"For the identity check: SSN {pii['US_SSN']}. I ordered from IP {pii['IP_ADDRESS']}.\r\n"
         f"You can call me on {pii['PHONE_NUMBER']} or write to {pii['EMAIL_ADDRESS']}.\r\n\r\n"
-        f"Kind regards,\r\n{pii['PERSON']}\r\n"
+        f"Kind regards,\r\n{pii['PERSON']}\r\n\r\n"
+        "---------- Forwarded message ---------\r\n"
+        f"From: {pii['CC_PERSON']} <{pii['CC_EMAIL']}>\r\n"
+        f"Cc: {pii['REPLY_TO_PERSON']} <{pii['EMAIL_ADDRESS']}>\r\n"
+        f"Subject: Order AC-55{number:04d}\r\n\r\nPlease look after this customer.\r\n"
     ).encode()
     return raw, pii
 
 
 def test_no_seeded_pii_leaves_the_gateway_except_the_address_to_the_crm(capsys: pytest.CaptureFixture[str]) -> None:
-    fake = Faker(["en_US", "en_GB"])
+    fake, names = Faker(["en_US", "en_GB"]), Faker(list(LOCALES))
     Faker.seed(20261124)
-    seeded = [_seeded_mail(fake, n) for n in range(MAILS)]
+    seeded = [_seeded_mail(fake, names, n) for n in range(MAILS)]
     mails = [inbound_from_eml(raw, source_id="test-mx", tenant="acme") for raw, _ in seeded]
     asyncio.run(publish_inbound(mails))
     wanted = {mail.mail_id for mail in mails}
@@ -59,7 +77,8 @@ def test_no_seeded_pii_leaves_the_gateway_except_the_address_to_the_crm(capsys: 
 
     leaks: dict[str, list[str]] = defaultdict(list)
     for mail, (_, pii) in zip(mails, seeded, strict=True):
-        text = json.dumps(ours[mail.mail_id], ensure_ascii=False)
+        # datamarking replaces the spaces of mail text: values are looked for with their spaces back
+        text = json.dumps(ours[mail.mail_id], ensure_ascii=False).replace(DATAMARK, " ")
         for entity_type, value in pii.items():
             if value in text:
                 leaks[entity_type].append(value)

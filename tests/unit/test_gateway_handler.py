@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
-from services.gateway.guardrails.classifier import load_or_train
+from services.gateway.guardrails.trained import build_classifier
 from services.gateway.handlers import GatewayPublishers, provide, register
 from services.gateway.pipeline import GatewayDeps
 from services.gateway.redaction import PiiRedactor
@@ -65,8 +65,7 @@ async def gateway(tmp_path: Path, redactor: PiiRedactor) -> AsyncIterator[Gatewa
     provide(broker, GatewayDeps(
         settings=settings, keyring=keyring, policy=DeliveryPolicy.load(settings.policy_file),
         replay=FirstSightings(), redactor=redactor, vault=vault,
-        classifier=load_or_train(settings.guardrail_attacks_file, settings.guardrail_benign_file,
-                                 settings.model_cache_dir),
+        classifier=build_classifier(settings),
         sampling=load_policy(settings.sampling_policy)))
     async with TestKafkaBroker(broker) as test_broker:
         yield GatewayUnderTest(test_broker, publishers, keyring, vault)

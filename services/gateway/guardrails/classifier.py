@@ -17,6 +17,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from services.gateway.guardrails.normalise import normalise
+
+NORMALISE_VERSION = 1  # the cached model was trained on text normalised this way
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 CHUNK_CHARS = 800
 
@@ -35,8 +38,8 @@ def chunks(text: str) -> list[str]:
 
 def train(attacks: Sequence[str], benign: Sequence[str]) -> Pipeline:
     # an attack's first chunks carry its intent; every chunk of a benign mail is benign
-    attack_pieces = [piece for text in attacks for piece in chunks(text)[:3]]
-    benign_pieces = [piece for text in benign for piece in chunks(text)]
+    attack_pieces = [piece for text in attacks for piece in chunks(normalise(text).text)[:3]]
+    benign_pieces = [piece for text in benign for piece in chunks(normalise(text).text)]
     texts = attack_pieces + benign_pieces
     labels = [1] * len(attack_pieces) + [0] * len(benign_pieces)
     model = Pipeline([
@@ -57,12 +60,13 @@ class InjectionClassifier:
         self.model = model
 
     def score(self, text: str) -> float:
-        probabilities = self.model.predict_proba(chunks(text))[:, 1]
+        """The most suspicious chunk's probability, read from the normalised text as the rules read it."""
+        probabilities = self.model.predict_proba(chunks(normalise(text).text))[:, 1]
         return round(float(probabilities.max()), 4)
 
 
 def corpus_fingerprint(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256(f"sklearn={sklearn.__version__};chunk={CHUNK_CHARS}".encode())
+    digest = hashlib.sha256(f"sklearn={sklearn.__version__};chunk={CHUNK_CHARS};normalise={NORMALISE_VERSION}".encode())
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -73,15 +77,29 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().split("\n") if line.strip()]
 
 
-def load_or_train(attacks_file: Path, benign_file: Path, cache_dir: Path) -> InjectionClassifier:
+def row_text(row: dict) -> str:
+    """An attack string as it is, a mail as its subject and body."""
+    return row["text"] if "text" in row else f"{row['subject']}\n\n{row['body']}"
+
+
+def training_text(row: dict) -> str:
+    """What the classifier learns from a row: for an attack put into a benign mail, only what was put in (the
+    mail around it is benign and is trained on as such)."""
+    return row.get("inserted") or row_text(row)
+
+
+def dev_texts(files: Sequence[Path]) -> list[str]:
+    """The rows of the files that may be trained on: every row not marked as held out."""
+    return [training_text(row) for path in files for row in read_jsonl(path) if row.get("split", "dev") == "dev"]
+
+
+def load_or_train(attack_files: Sequence[Path], benign_files: Sequence[Path], cache_dir: Path) -> InjectionClassifier:
     """The model for exactly this corpus: from the cache, or trained now (a few seconds) and cached."""
-    model_file = cache_dir / f"injection-classifier-{corpus_fingerprint([attacks_file, benign_file])}.pickle"
+    model_file = cache_dir / f"injection-classifier-{corpus_fingerprint([*attack_files, *benign_files])}.pickle"
     if model_file.exists():
         # our own artifact, built on this machine from the committed corpus
         return InjectionClassifier(pickle.loads(model_file.read_bytes()))  # noqa: S301 - see above
-    attacks = [row["text"] for row in read_jsonl(attacks_file) if row["split"] == "dev"]
-    benign = [f"{row['subject']}\n\n{row['body']}" for row in read_jsonl(benign_file)]
-    model = train(attacks, benign)
+    model = train(dev_texts(attack_files), dev_texts(benign_files))
     cache_dir.mkdir(parents=True, exist_ok=True)
     temporary = model_file.with_suffix(".tmp")
     temporary.write_bytes(pickle.dumps(model))

@@ -1,11 +1,15 @@
 """Rule signals of prompt injection in mail text: instruction-like phrases, role markers, hidden or
-obfuscated text, and encoded payloads. Each hit has a weight; weights combine as a noisy OR."""
+obfuscated text, encoded payloads, exfiltration links, tool-call and record-change instructions addressed to an
+assistant, and claimed approvals. Each hit has a weight; weights combine as a noisy OR. Every rule reads the
+normalised text (see normalise.py), so quoted, zero-width-split or homoglyph-spelt text is judged like plain text."""
 
 import base64
 import binascii
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from services.gateway.guardrails.mail_rules import mail_borne_hits
+from services.gateway.guardrails.normalise import normalise
 
 _I = re.IGNORECASE | re.DOTALL
 
@@ -36,7 +40,6 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
 ROLE_MARKERS = re.compile(
     r"(^\s*(system|assistant)\s*:)|<\|im_start\|>|<\|im_end\|>|<\|system\|>|\[/?INST\]|<</?SYS>>|"
     r"^#{2,}\s*(instruction|system)|<\|endoftext\|>|\bBEGIN SYSTEM PROMPT\b", re.IGNORECASE | re.MULTILINE)
-ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e]")
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 INSTRUCTION_WORDS = re.compile(r"\b(ignore|instructions?|system|prompt|assistant|forward|reveal|password)\b", re.I)
 
@@ -52,16 +55,6 @@ def _noisy_or(weights: list[float]) -> float:
     for weight in weights:
         remaining *= 1.0 - weight
     return 1.0 - remaining
-
-
-def _mixed_script_words(text: str) -> int:
-    """Words mixing Latin letters with Cyrillic or Greek look-alikes (homoglyph spoofing)."""
-    count = 0
-    for word in re.findall(r"\w{3,}", text):
-        scripts = {unicodedata.name(ch, "").split(" ")[0] for ch in word if ch.isalpha()}
-        if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
-            count += 1
-    return count
 
 
 def _decoded_payloads(text: str) -> list[str]:
@@ -80,21 +73,36 @@ def _phrase_hits(text: str, prefix: str = "") -> list[tuple[str, float]]:
     return [(prefix + name, weight) for name, weight, pattern in INSTRUCTION_PATTERNS if pattern.search(text)]
 
 
+# copy-paste leaves one or two invisible characters in a mail; splitting words with them to hide text leaves many
+OBFUSCATION_MIN_INVISIBLE = 4
+
+
 def score_rules(text: str, hidden_text: str = "") -> RuleResult:
-    hits: list[tuple[str, float]] = _phrase_hits(text)
+    normalised = normalise(text)
+    text = normalised.text
+    hits: list[tuple[str, float]] = _phrase_hits(text) + mail_borne_hits(text)
     if ROLE_MARKERS.search(text):
         hits.append(("role_marker", 0.5))
     if hidden_text.strip():
+        hidden = normalise(hidden_text).text
         hits.append(("hidden_html_text", 0.35))
         # instructions a human reader cannot see are the signature of indirect injection
-        hits += [(name, min(0.95, weight + 0.3)) for name, weight in _phrase_hits(hidden_text, "hidden:")]
-    if ZERO_WIDTH.search(text):
-        hits.append(("zero_width_characters", 0.3))
-    if _mixed_script_words(text):
-        hits.append(("homoglyph_words", 0.35))
+        hits += [(f"hidden:{name}", min(0.95, weight + 0.3))
+                 for name, weight in _phrase_hits(hidden) + mail_borne_hits(hidden)]
+    obfuscated = bool(normalised.mixed_script_words) or normalised.invisible_in_words >= OBFUSCATION_MIN_INVISIBLE
+    if normalised.invisible_in_words:
+        weight = 0.55 if normalised.invisible_in_words >= OBFUSCATION_MIN_INVISIBLE else 0.1
+        hits.append(("zero_width_characters", weight))
+    if normalised.mixed_script_words:
+        hits.append(("homoglyph_words", 0.55 if normalised.mixed_script_words >= 2 else 0.35))
+    if obfuscated and any(weight >= 0.3 for name, weight in hits if name not in _OBFUSCATION_HITS):
+        hits.append(("obfuscated_instruction", 0.6))  # text hidden from reading and then an instruction in it
     for plain in _decoded_payloads(text):
         weight = 0.7 if INSTRUCTION_WORDS.search(plain) else 0.15
         hits.append(("encoded_payload", weight))
         hits += _phrase_hits(plain, "decoded:")
     names = tuple(dict.fromkeys(name for name, _ in hits))
     return RuleResult(score=round(_noisy_or([weight for _, weight in hits]), 4), hits=names)
+
+
+_OBFUSCATION_HITS = frozenset({"zero_width_characters", "homoglyph_words"})

@@ -19,6 +19,10 @@ class Thresholds:
 
     flag: float = 0.5
     block: float = 0.85
+    # with no rule hit, the classifier alone must be this sure: on its own it reacts to mail *about* prompts, AI
+    # tools or CEO fraud as much as to attacks (dev, out-of-fold: 14.5% of the hard benign mails flagged at 0.5,
+    # 5.8% at 0.8, for 99.4% -> 97.4% of the jailbreak strings)
+    classifier_alone: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -44,5 +48,9 @@ def assess_injection(
     rules = score_rules(text, hidden_text)
     classifier_score = classifier.score(f"{text}\n\n{hidden_text}" if hidden_text else text)
     score = combine(rules.score, classifier_score)
-    verdict = Verdict.BLOCK if score >= thresholds.block else Verdict.FLAG if score >= thresholds.flag else Verdict.PASS
+    corroborated = bool(rules.hits) or classifier_score >= thresholds.classifier_alone
+    if not corroborated or score < thresholds.flag:
+        verdict = Verdict.PASS
+    else:
+        verdict = Verdict.BLOCK if score >= thresholds.block else Verdict.FLAG
     return InjectionAssessment(verdict, score, rules.score, classifier_score, rules.hits)
