@@ -153,7 +153,7 @@ def _artifact_args(folder: Path, candidate: PromptArtifact, baseline: PromptArti
     for flag, artifact in (("--candidate", candidate), ("--baseline", baseline)):
         if artifact is not None:
             path = folder / f"{flag.strip('-')}.json"
-            path.write_text(artifact.model_dump_json(), encoding="utf-8")
+            path.write_text(artifact.model_dump_json(by_alias=True), encoding="utf-8")
             args += [flag, str(path)]
     return args
 
