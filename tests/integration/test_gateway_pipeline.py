@@ -102,9 +102,11 @@ def test_a_jailbreak_in_a_mail_is_blocked(loop: asyncio.AbstractEventLoop) -> No
 
 
 def test_a_score_between_the_thresholds_is_flagged_for_human_review(loop: asyncio.AbstractEventLoop) -> None:
-    # thresholds moved so that this mild mail lands between them: what is under test is the wiring
+    # thresholds moved so that this mild mail lands between them (and the classifier alone may flag it, as no
+    # rule fires on it): what is under test is the wiring from a flag to human review
     accepted = _decide(loop, _message("Please act as our contact for the AC-558213 refund."),
-                       injection_flag_threshold=0.0, injection_block_threshold=0.999)
+                       injection_flag_threshold=0.0, injection_block_threshold=0.999,
+                       injection_classifier_alone_threshold=0.0)
     assert accepted.payload.guardrail.verdict == "flag"
     assert accepted.payload.requires_human_review
 
