@@ -56,7 +56,9 @@ ACCESS = (
            writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, AGENT_RUNS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
-    Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS,)),
+    Access("tool-history", reads=(tool_requests("history"),), groups=("tool-history",),
+           writes=(tool_results("history"), dead_letter_topic(tool_requests("history")))),
+    Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS, dead_letter_topic(CRM_WRITES))),
     Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log

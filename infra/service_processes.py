@@ -20,6 +20,7 @@ from services.mail_ingest.settings import MailIngestSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
+from standins.crm.settings import CrmStandinSettings
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ SERVICES = (
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # stands in for the customer's CRM: takes crm.writes.v1, answers on crm.acks.v1, serves a read API
+    ServiceSpec("crm-standin", "standins.crm", "crm", health_url=f"{CrmStandinSettings().url}/healthz"),
+    ServiceSpec("tool-history", "services.tools.history", "tool-history"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers

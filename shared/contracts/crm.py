@@ -69,7 +69,8 @@ class CrmAck(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     idempotency_key: str
-    action: CrmAction
+    action: str = Field(max_length=128, description="the write's action as the CRM received it (an unknown one is "
+                                                    "rejected, and named here all the same)")
     accepted: bool
     reason: str | None = Field(default=None, max_length=2000, description="why the CRM refused the write")
 
