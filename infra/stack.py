@@ -127,7 +127,7 @@ def print_where_to_look() -> None:
           f"{RegistrySettings().tokens_file})")
     print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
     print(f"  kafka     {KafkaSettings().bootstrap_servers} (SASL/PLAIN; passwords in {paths.secrets_dir / 'kafka'})")
-    print(f"  redis     {RedisSettings().url}")
+    print(f"  redis     {RedisSettings().url} (one ACL user per service; passwords in {paths.secrets_dir / 'redis'})")
     print(f"  weaviate  {WeaviateSettings.load().url} (API key in {paths.secrets_dir})")
     llm = LlmSettings.load()
     model = (f"{ReferenceModelSettings().base_url} (rule-based reference model, not an LLM; key in {paths.secrets_dir})"

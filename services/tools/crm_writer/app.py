@@ -1,7 +1,6 @@
 """CRM-writer process: ``python -m services.tools.crm_writer``."""
 
 from faststream import FastStream
-from redis.asyncio import Redis
 
 from services.tools.crm_writer.handlers import CrmWriterDeps, provide, register
 from services.tools.crm_writer.idempotency import WrittenKeys
@@ -15,7 +14,7 @@ from shared.settings import PiiVaultSettings, RedisSettings
 def create_app() -> FastStream:
     settings = CrmWriterSettings()
     broker = build_broker(settings.service_name)
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(settings.service_name).client()
     vault = PiiVault(redis, PiiVaultSettings.load().key(), settings.vault_ttl_seconds)
     register(broker, settings)
     provide(broker, CrmWriterDeps(written=WrittenKeys(redis, settings.idempotency_ttl_seconds), vault=vault))

@@ -13,7 +13,7 @@ class WrittenKeys:
 
     @staticmethod
     def _key(idempotency_key: str) -> str:
-        return f"crm_writer:written:{idempotency_key}"
+        return f"tool-crm-writer:written:{idempotency_key}"
 
     async def was_written(self, idempotency_key: str) -> bool:
         try:
