@@ -8,6 +8,7 @@ from pathlib import Path
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
 from infra.migrations import migrate_mail_history
+from infra.redis_key_moves import move_old_keys
 from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
 from infra.servers.kafka import KafkaServer
@@ -61,6 +62,9 @@ def up_infra() -> list[Server]:
         print(f"  {server.name:<10} {outcome} ({time.monotonic() - started:.1f}s)", flush=True)
         if outcome == "started":
             started_now.append(server)
+    with RedisServer().operator_client() as redis:
+        if moved := move_old_keys(redis):
+            print(f"  redis      {moved} keys moved under their service's own prefix", flush=True)
     created, present = asyncio.run(ensure_topics())
     print(f"  topics     {len(created)} created, {present} already present", flush=True)
     print(f"  kafka acls {asyncio.run(apply_acls())} grants for {len(KAFKA_PRINCIPALS) - 1} principals", flush=True)
