@@ -10,8 +10,6 @@ import time
 import uuid
 from collections import defaultdict
 
-from redis.asyncio import Redis
-
 from infra.service_processes import start_services
 from infra.stack import prepare_models, up_infra
 from infra.topic_reader import read_records
@@ -50,7 +48,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def in_process(size: int, runs: int) -> None:
     settings = GatewaySettings()
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(settings.service_name).client()
     deps = build_deps(settings, redis)
     key = SourceKeyring(settings.source_keys_dir).signing_key("test-mx")
     totals: list[float] = []

@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
-from redis.asyncio import Redis
-
 from services.evaluator.golden.queue import CANDIDATES_PART, STATUSES, GoldenCandidateQueue, with_stand_ins
+from services.evaluator.settings import EvaluatorSettings
 from shared.contracts.golden import Attack, Category
 from shared.contracts.golden_candidate import GoldenCandidate
 from shared.errors import RetryLater, UserError
@@ -24,10 +23,11 @@ ATTACK_KINDS = get_args(Attack.model_fields["kind"].annotation)
 
 
 def _with_queue(args: argparse.Namespace, work: Callable[[GoldenCandidateQueue], Awaitable[T]]) -> T:
-    settings = RedisSettings()
+    # the queue is the evaluator's: the command acts with the evaluator's Redis user
+    settings = RedisSettings.for_user(EvaluatorSettings().service_name)
 
     async def run() -> T:
-        redis = Redis.from_url(settings.url)
+        redis = settings.client()
         try:
             return await work(GoldenCandidateQueue(redis, golden_dir=args.golden_dir))
         finally:

@@ -8,8 +8,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from redis.asyncio import Redis
-
 from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.drift.detection import DriftReport
 from services.evaluator.drift.quality_report import QualityQuestion, answer
@@ -33,7 +31,7 @@ def duration(text: str) -> timedelta:
 
 async def _report(question: QualityQuestion) -> DriftReport:
     settings = EvaluatorSettings()
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(settings.service_name).client()  # the evaluator's aggregates, as the evaluator
     try:
         return await answer(QualityStore(redis, settings.bucket_seconds, settings.run_ttl_seconds), question)
     finally:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
+from infra.redis_acls import REDIS_USERS
 from services.evaluator.access import ensure_feedback_tokens
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
@@ -23,11 +24,13 @@ def _aes_key() -> str:
 
 
 def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
-    """Every secret file a local install needs, with how to make it: a Kafka password per principal,
-    the Weaviate API key, the PII vault key, the customer-key secret."""
+    """Every secret file a local install needs, with how to make it: a Kafka password per principal, a Redis
+    password per ACL user, the Weaviate API key, the PII vault key, the customer-key secret."""
     kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
+    redis = [(paths.secrets_dir / "redis" / user / "mailspine_redis_password", _password) for user in REDIS_USERS]
     return [
         *kafka,
+        *redis,
         (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
         (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
         (paths.secrets_dir / "mailspine_customer_key_secret", _password),  # shared/customer_keys.py
@@ -66,3 +69,8 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
 def kafka_password(principal: str, paths: PathSettings | None = None) -> str:
     paths = paths or PathSettings()
     return (paths.secrets_dir / "kafka" / principal / "mailspine_kafka_password").read_text().strip()
+
+
+def redis_password(user: str, paths: PathSettings | None = None) -> str:
+    paths = paths or PathSettings()
+    return (paths.secrets_dir / "redis" / user / "mailspine_redis_password").read_text().strip()

@@ -8,6 +8,7 @@ from pathlib import Path
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
 from infra.local_secrets import ensure_local_secrets
 from infra.migrations import migrate_mail_history
+from infra.redis_key_moves import move_old_keys
 from infra.servers.base import Server, Status
 from infra.servers.jaeger import JaegerServer
 from infra.servers.kafka import KafkaServer
@@ -61,6 +62,9 @@ def up_infra() -> list[Server]:
         print(f"  {server.name:<10} {outcome} ({time.monotonic() - started:.1f}s)", flush=True)
         if outcome == "started":
             started_now.append(server)
+    with RedisServer().operator_client() as redis:
+        if moved := move_old_keys(redis):
+            print(f"  redis      {moved} keys moved under their service's own prefix", flush=True)
     created, present = asyncio.run(ensure_topics())
     print(f"  topics     {len(created)} created, {present} already present", flush=True)
     print(f"  kafka acls {asyncio.run(apply_acls())} grants for {len(KAFKA_PRINCIPALS) - 1} principals", flush=True)
@@ -127,7 +131,7 @@ def print_where_to_look() -> None:
           f"{RegistrySettings().tokens_file})")
     print(f"  traces    {tracing.query_url}/api/v3/services  (and `mailspine why MAIL_ID`)")
     print(f"  kafka     {KafkaSettings().bootstrap_servers} (SASL/PLAIN; passwords in {paths.secrets_dir / 'kafka'})")
-    print(f"  redis     {RedisSettings().url}")
+    print(f"  redis     {RedisSettings().url} (one ACL user per service; passwords in {paths.secrets_dir / 'redis'})")
     print(f"  weaviate  {WeaviateSettings.load().url} (API key in {paths.secrets_dir})")
     llm = LlmSettings.load()
     model = (f"{ReferenceModelSettings().base_url} (rule-based reference model, not an LLM; key in {paths.secrets_dir})"

@@ -19,6 +19,7 @@ from redis.typing import EncodableT, FieldT
 from shared.errors import DeadLetter, RetryLater
 
 _NONCE_BYTES = 12  # 96 bits, the size GCM is specified for
+PII_VAULT_PREFIX = "pii_vault:"  # shared on purpose: its Redis ACL grants name it (infra/redis_acls.py)
 
 
 class PiiVault:
@@ -35,7 +36,7 @@ class PiiVault:
 
     @staticmethod
     def _hash_name(mail_id: str) -> str:
-        return f"pii_vault:{mail_id}"
+        return f"{PII_VAULT_PREFIX}{mail_id}"
 
     @staticmethod
     def _associated_data(mail_id: str, placeholder: str) -> bytes:

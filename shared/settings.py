@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis import Redis as SyncRedis
+from redis.asyncio import Redis as AsyncRedis
 
 from shared.errors import UserError
 
@@ -74,14 +76,47 @@ class KafkaSettings(BaseSettings):
 
 
 class RedisSettings(BaseSettings):
+    """How to reach Redis, and as whom. Each service is its own ACL user (named like the service) with its own
+    password, limited to its own key prefix (``<user>:``); the default user is disabled."""
+
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_REDIS_")
 
     host: str = "127.0.0.1"
     port: int = 6379
+    username: str = ""
+    password: SecretStr = Field(default=SecretStr(""), description="secrets/redis/<user>/mailspine_redis_password")
 
     @property
     def url(self) -> str:
+        """Where Redis is, without credentials (for messages and the summary)."""
         return f"redis://{self.host}:{self.port}/0"
+
+    @classmethod
+    def for_user(cls, user: str) -> "RedisSettings":
+        """Settings for one Redis ACL user; its password comes from the environment or its own secret file."""
+        secrets_dir = PathSettings().secrets_dir / "redis" / user
+        if secrets_dir.is_dir():
+            return cls(username=user, _secrets_dir=secrets_dir)
+        return cls(username=user)
+
+    def client_options(self) -> dict[str, Any]:
+        """redis-py keyword arguments that authenticate as this user."""
+        password = self.password.get_secret_value()
+        if not self.username or not password:
+            raise UserError(
+                f"no Redis password for user {self.username or '(none)'!r}: build the settings with "
+                "RedisSettings.for_user(<service name>) and set MAILSPINE_REDIS_PASSWORD, or run `mailspine up` "
+                "once to generate local-development credentials",
+            )
+        return {"host": self.host, "port": self.port, "username": self.username, "password": password}
+
+    def client(self, **options: Any) -> AsyncRedis:
+        """An asyncio client that authenticates as this user on every connection."""
+        return AsyncRedis(**self.client_options(), **options)
+
+    def sync_client(self, **options: Any) -> SyncRedis:
+        """A blocking client, for the command line, health checks and synchronous tests."""
+        return SyncRedis(**self.client_options(), **options)
 
 
 class TracingSettings(BaseSettings):

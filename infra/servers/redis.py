@@ -1,9 +1,16 @@
-"""Redis from Debian's redis-server, with AOF persistence, bound to loopback."""
+"""Redis from Debian's redis-server, with AOF persistence, bound to loopback, and per-service ACL users."""
 
 import shutil
-import socket
 from collections.abc import Sequence
+from pathlib import Path
 
+from pydantic import SecretStr
+from redis import Redis
+from redis.exceptions import AuthenticationError, RedisError, ResponseError
+
+from infra.local_secrets import redis_password
+from infra.process import read_pid
+from infra.redis_acls import OPERATOR, REDIS_USERS, acl_file
 from infra.servers.base import Server, apt_install
 from shared.settings import PathSettings, RedisSettings
 
@@ -21,11 +28,25 @@ class RedisServer(Server):
     def ports(self) -> tuple[int, ...]:
         return (self.settings.port,)
 
+    @property
+    def acl_file(self) -> Path:
+        return self.config_dir / "users.acl"
+
     def installed(self) -> bool:
         return shutil.which("redis-server") is not None
 
     def install(self) -> None:
         apt_install(["redis-server"], log_file=self.paths.home / "log" / "install-redis.log")
+
+    def prepare(self) -> None:
+        self.write_acl_file()
+
+    def write_acl_file(self) -> None:
+        """The ACL file from infra/redis_acls.py and the generated passwords (stored as sha256, mode 600)."""
+        self.acl_file.parent.mkdir(parents=True, exist_ok=True)
+        self.acl_file.touch(mode=0o600)
+        self.acl_file.chmod(0o600)
+        self.acl_file.write_text(acl_file({user: redis_password(user, self.paths) for user in REDIS_USERS}))
 
     def command(self) -> Sequence[str]:
         return [
@@ -38,12 +59,41 @@ class RedisServer(Server):
             "--appendfsync", "everysec",
             "--daemonize", "no",
             "--save", "",
+            "--aclfile", str(self.acl_file),
         ]
+
+    def start(self) -> str:
+        # a server of ours started before its users existed accepts no operator: restart it with the ACL file
+        if read_pid(self.pid_file) is not None and self._refuses_operator():
+            self.stop()
+        outcome = super().start()
+        if outcome != "started":
+            self.reload_acls()  # a running server learns the users and grants added since it started
+        return outcome
+
+    def reload_acls(self) -> None:
+        self.write_acl_file()
+        with self.operator_client() as client:
+            client.execute_command("ACL", "LOAD")
+
+    def operator_client(self) -> Redis:
+        operator = self.settings.model_copy(
+            update={"username": OPERATOR, "password": SecretStr(redis_password(OPERATOR, self.paths))})
+        return operator.sync_client(socket_timeout=2.0, socket_connect_timeout=1.0)
+
+    def _refuses_operator(self) -> bool:
+        try:
+            with self.operator_client() as client:
+                client.ping()
+            return False
+        except (AuthenticationError, ResponseError):
+            return True
+        except (RedisError, OSError):
+            return False  # not answering (yet): the usual wait for health decides
 
     def healthy(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.settings.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
+            with self.operator_client() as client:
+                return bool(client.ping())
+        except (RedisError, OSError):
             return False

@@ -76,7 +76,7 @@ def create_app(settings: EvaluatorSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = KafkaSettings.for_principal(settings.service_name)
         broker = build_broker(settings.service_name, kafka)
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user(settings.service_name).client()
         prompts = PromptClient(kafka, client_id="evaluator-prompts")
         llm = build_async_client(LlmSettings.load())
         # the registry URL every prompt client uses (compose points it at the registry container)

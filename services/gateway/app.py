@@ -35,7 +35,7 @@ def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
 def create_app() -> FastStream:
     settings = GatewaySettings()
     broker = build_broker(settings.service_name)
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(settings.service_name).client()
     register(broker, settings)
     provide(broker, build_deps(settings, redis))
     app = build_app(broker, settings.service_name)

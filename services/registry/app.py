@@ -73,7 +73,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = KafkaSettings.for_principal(settings.service_name)
         broker = build_broker(settings.service_name, kafka)
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user(settings.service_name).client()
         deps = build_deps(settings, broker=broker, redis=redis, kafka=kafka)
         async with AsyncExitStack() as cleanup:
             cleanup.callback(shutdown_tracing)

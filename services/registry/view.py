@@ -1,7 +1,7 @@
 """The registry's materialized view in Redis: per prompt its versions, labels, rollout and recent events, and
 each version's artifact. Rebuilt from the topics on every start, so a wiped Redis recovers.
 
-Keys (prefix ``mailspine:registry`` by default):
+Keys (prefix ``registry:view`` by default: the registry's own Redis user owns ``registry:*``):
   {prefix}:names                  set of prompt names
   {prefix}:prompt:{name}          hash: labels, versions, owner, events (JSON)
   {prefix}:artifact:{name}@{ver}  the published record (JSON), artifact included

@@ -7,6 +7,7 @@ returned, so the caller can put it on the call's span. Limits are set in ``confi
 
 import asyncio
 import time
+from urllib.parse import quote
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.exceptions import RedisError
 
 from shared.errors import RetryLater
-from shared.settings import REPO_ROOT
+from shared.settings import REPO_ROOT, RedisSettings
 
 DEFAULT_LIMITS_FILE = REPO_ROOT / "config" / "tool-limits.yaml"
 # a waiting call re-checks at least this often, so a slot freed early (another replica's call failed) is taken
@@ -69,9 +70,13 @@ class ToolLimitsFile(BaseModel):
         return self.tools.get(tool, self.default)
 
 
-def redis_rate_limit_storage(redis_url: str, service_name: str) -> RedisStorage:
-    """The limits library's Redis storage over redis-py, its keys under ``<service name>:ratelimit:``."""
-    return RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=f"{service_name}:ratelimit")
+def redis_rate_limit_storage(redis: RedisSettings, service_name: str) -> RedisStorage:
+    """The limits library's Redis storage over redis-py, as the service's own Redis user, its keys under
+    ``<service name>:ratelimit:``."""
+    options = redis.client_options()
+    credentials = f"{quote(options['username'], safe='')}:{quote(options['password'], safe='')}"
+    url = f"async+redis://{credentials}@{redis.host}:{redis.port}/0"
+    return RedisStorage(url, implementation="redispy", key_prefix=f"{service_name}:ratelimit")
 
 
 class RateGate:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from cli.trace_story import JaegerQuery
 from services.evaluator.golden.queue import GoldenCandidateQueue
@@ -120,7 +119,7 @@ def test_a_crm_rejection_a_reviewer_edit_and_a_thumbs_down_are_joined_to_the_run
         assert score["run"]["prompt_version"] == run["payload"]["prompts"][0]["version"]
 
     async def candidate_of_mail() -> list:
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user("evaluator").client()
         try:
             pending = await GoldenCandidateQueue(redis).list("pending", limit=1000)
             return [c for c in pending if c.mail_id == mail_id]

@@ -34,7 +34,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 def _deps(**overrides: Any) -> tuple[GatewayDeps, Redis]:
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user("gateway").client()
     return build_deps(GatewaySettings(**overrides), redis), redis
 
 
@@ -73,7 +73,7 @@ def test_a_benign_mail_passes_spotlighted_and_redacted_with_the_address_in_the_v
     assert body.sender_address == "<EMAIL_1>"
 
     async def reveal() -> str | None:
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user("gateway").client()
         try:
             return await PiiVault(redis, PiiVaultSettings.load().key(), 60).reveal(accepted.mail_id, "<EMAIL_1>")
         finally:

@@ -16,6 +16,7 @@ import pytest
 from redis.asyncio import Redis
 
 from cli.main import main
+from infra.redis_acls import OPERATOR
 from services.evaluator.golden.corrections import candidate_from
 from services.evaluator.golden.queue import (
     CANDIDATES_PART,
@@ -35,7 +36,7 @@ pytestmark = pytest.mark.usefixtures("infrastructure")
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(RedisSettings().url)
+    client = RedisSettings.for_user("evaluator").client()
     yield client
     await client.aclose()
 
@@ -44,11 +45,13 @@ async def redis() -> AsyncIterator[Redis]:
 async def queue(redis: Redis, tmp_path: Path) -> AsyncIterator[GoldenCandidateQueue]:
     for part in golden_files(GOLDEN_DIR):
         shutil.copy(part, tmp_path / part.name)
-    prefix = f"test:golden:{uuid.uuid4().hex}"
+    prefix = f"evaluator:golden-test:{uuid.uuid4().hex}"  # under the evaluator user's own prefix
     yield GoldenCandidateQueue(redis, golden_dir=tmp_path, prefix=prefix)
-    keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
+    operator = RedisSettings.for_user(OPERATOR).client()  # the evaluator's user may not list keys
+    keys = [key async for key in operator.scan_iter(match=f"{prefix}:*")]
     if keys:
-        await redis.delete(*keys)
+        await operator.delete(*keys)
+    await operator.aclose()
 
 
 def new_candidate(decision_id: str | None = None, **corrected: object) -> GoldenCandidate:

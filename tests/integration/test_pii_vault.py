@@ -25,7 +25,7 @@ ORIGINALS = {
 
 def run(scenario: Callable[[Redis], Awaitable[Any]]) -> Any:
     async def with_client() -> Any:
-        client = Redis.from_url(RedisSettings().url)
+        client = RedisSettings.for_user("gateway").client()  # the vault's writer
         try:
             return await scenario(client)
         finally:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
-from redis.asyncio import Redis
 
 from services.evaluator.drift.aggregates import QualityStore
 from services.evaluator.drift.detection import ChangeEvent
@@ -42,7 +41,7 @@ def score(run: ScoredRun, metric: str, passed: bool) -> EvalScore:
 async def quality_store() -> AsyncIterator[QualityStore]:
     """A store on the real Redis; its 2001 buckets are cleared before (an interrupted run may have left some)
     and after."""
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user("evaluator").client()
 
     async def clear() -> None:
         low, high = int((NOW - timedelta(days=2)).timestamp()) // 60, int(NOW.timestamp()) // 60 + 10
@@ -116,7 +115,7 @@ def test_quality_says_no_when_the_rate_is_unchanged() -> None:
 
 def test_a_signal_that_beats_its_run_waits_for_it() -> None:
     async def scenario() -> None:
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user("evaluator").client()
         try:
             runs, mail_id = RunIndex(redis, 60, 60), f"m-{uuid.uuid4().hex}"
             assert await runs.get(mail_id) is None

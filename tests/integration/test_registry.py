@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from redis import Redis
 
 from infra.topic_reader import read_records
 from shared.contracts.topics import AUDIT_LOG, REGISTRY_EVENTS
@@ -141,7 +140,7 @@ def test_every_promote_and_rollback_is_a_registry_event_and_an_audit_event(regis
 
 def test_a_wiped_redis_view_is_rebuilt_from_kafka_on_restart(registry: PrivateRegistry) -> None:
     before = registry.call("GET", f"/v1/prompts/{registry.prompt}").json()
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user("registry").sync_client()
     prefix = registry.env()["MAILSPINE_REGISTRY_REDIS_PREFIX"]
     wiped = list(redis.scan_iter(match=f"{prefix}:*"))
     assert wiped

@@ -5,7 +5,6 @@ import time
 
 import httpx
 import pytest
-import redis
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -16,6 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from cli.trace_story import JaegerQuery, Span
 from infra.kafka_acls import ADMIN
 from infra.migrations import connect
+from infra.redis_acls import OPERATOR
 from shared.contracts.topics import all_topics
 from shared.settings import KafkaSettings, RedisSettings, TracingSettings, WeaviateSettings
 
@@ -52,7 +52,7 @@ def test_every_topic_exists_with_its_retention_and_cleanup_policy() -> None:
 
 
 def test_redis_persists_with_append_only_file() -> None:
-    client = redis.Redis.from_url(RedisSettings().url)
+    client = RedisSettings.for_user(OPERATOR).sync_client()
     assert client.config_get("appendonly") == {"appendonly": "yes"}
     assert client.config_get("bind")["bind"] == "127.0.0.1"
 

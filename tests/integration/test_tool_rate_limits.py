@@ -6,9 +6,9 @@ import asyncio
 import uuid
 
 import pytest
-from redis.asyncio import Redis
 
 from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
+from infra.redis_acls import OPERATOR
 from shared.settings import RedisSettings
 from shared.tool_service import RateGate, RedisCallResults, redis_rate_limit_storage
 from shared.tool_service.rate_limits import ToolLimits
@@ -19,13 +19,13 @@ pytestmark = pytest.mark.usefixtures("infrastructure")
 def test_a_burst_over_a_tenants_limit_waits_for_slots_and_another_tenant_does_not_wait() -> None:
     service = f"tool-test-{uuid.uuid4().hex[:8]}"
     gate = RateGate("notes", ToolLimits(per_tenant="5/second"),
-                    redis_rate_limit_storage(RedisSettings().url, service))
+                    redis_rate_limit_storage(RedisSettings.for_user(OPERATOR), service))
     tenant = f"acme-{uuid.uuid4().hex[:6]}"
 
     async def burst() -> tuple[list[float], float, list[bytes]]:
         waits = list(await asyncio.gather(*(gate.wait_for_turn(tenant) for _ in range(10))))
         other = await gate.wait_for_turn(f"globex-{uuid.uuid4().hex[:6]}")
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user(OPERATOR).client()
         try:
             keys = [key async for key in redis.scan_iter(match="*notes*")]
         finally:
@@ -45,7 +45,7 @@ def test_the_first_result_of_a_call_id_stays_when_another_is_remembered() -> Non
     service = f"tool-test-{uuid.uuid4().hex[:8]}"
 
     async def scenario() -> tuple[ToolCallResult | None, ToolCallResult]:
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user(OPERATOR).client()
         try:
             results = RedisCallResults(redis, service, ttl_seconds=60)
             first = ToolCallResult(call_id="call-1", run_id="r", tool="notes", status=ToolCallStatus.OK,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from redis import Redis
 
 from infra.process import log_tail, read_pid, start_daemon, stop_daemon
 from shared.bearer_tokens import TokenTable
@@ -72,7 +71,7 @@ class PrivateRegistry:
 
     def env(self) -> dict[str, str]:
         return {"MAILSPINE_REGISTRY_PORT": str(self.port), "MAILSPINE_REGISTRY_TOKENS_FILE": str(self.tokens_file),
-                "MAILSPINE_REGISTRY_REDIS_PREFIX": f"mailspine:registry-test:{self.prompt}",
+                "MAILSPINE_REGISTRY_REDIS_PREFIX": f"registry:test:{self.prompt}",
                 "MAILSPINE_PROMPTS_DIR": str(self.root / "prompts"),
                 "MAILSPINE_EVAL_RUNS_DIR": str(self.eval_runs_dir), "MAILSPINE_TRACING_ENABLED": "false"}
 
@@ -117,7 +116,7 @@ def private_registry(root: Path, purpose: str) -> Iterator[PrivateRegistry]:
         yield registry
     finally:
         registry.stop()
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user("registry").sync_client()
         keys = list(redis.scan_iter(match=f"{registry.env()['MAILSPINE_REGISTRY_REDIS_PREFIX']}:*"))
         if keys:
             redis.delete(*keys)

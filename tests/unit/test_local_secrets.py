@@ -2,7 +2,8 @@ import stat
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
-from infra.local_secrets import ensure_local_secrets, kafka_password
+from infra.local_secrets import ensure_local_secrets, kafka_password, redis_password
+from infra.redis_acls import REDIS_USERS
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
@@ -12,9 +13,9 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
-    # Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's feedback tokens;
-    # + the CRM stand-in's read tokens and one token file for each of its two readers
-    assert len(created) == len(KAFKA_PRINCIPALS) + 3 + len(sources) + 2 + 3
+    # Redis users; Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's
+    # feedback tokens; + the CRM stand-in's read tokens and one token file for each of its two readers
+    assert len(created) == len(KAFKA_PRINCIPALS) + len(REDIS_USERS) + 3 + len(sources) + 2 + 3
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -23,6 +24,9 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     assert stat.S_IMODE((paths.secrets_dir / "kafka" / "gateway").stat().st_mode) == 0o700
     passwords = {principal: kafka_password(principal, paths) for principal in KAFKA_PRINCIPALS}
     assert len(set(passwords.values())) == len(KAFKA_PRINCIPALS)  # one secret per principal
+
+    redis_passwords = {user: redis_password(user, paths) for user in REDIS_USERS}
+    assert len(set(redis_passwords.values())) == len(REDIS_USERS)
 
     assert ensure_local_secrets(paths) == []
     assert {principal: kafka_password(principal, paths) for principal in KAFKA_PRINCIPALS} == passwords

@@ -5,9 +5,9 @@ g-NNNN id; that changes the dataset's version on purpose, so the approver update
 A candidate is decided once: approved or rejected, never both, never twice.
 
 Keys:
-  eval:golden:candidate:{candidate_id}   the candidate (JSON), its status and decision included
-  eval:golden:all                        sorted set of candidate ids, scored by creation time
-  eval:golden:{status}                   the same, per status (pending, approved, rejected)
+  evaluator:golden:candidate:{candidate_id}   the candidate (JSON), its status and decision included
+  evaluator:golden:all                        sorted set of candidate ids, scored by creation time
+  evaluator:golden:{status}                   the same, per status (pending, approved, rejected)
 """
 
 import asyncio
@@ -149,7 +149,7 @@ def _json_line(row: GoldenMail) -> str:
 
 
 class GoldenCandidateQueue:
-    def __init__(self, redis: Redis, golden_dir: Path = GOLDEN_DIR, prefix: str = "eval:golden") -> None:
+    def __init__(self, redis: Redis, golden_dir: Path = GOLDEN_DIR, prefix: str = "evaluator:golden") -> None:
         self.redis = redis
         self.golden_dir = golden_dir
         self.prefix = prefix

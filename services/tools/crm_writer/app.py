@@ -1,7 +1,6 @@
 """CRM-writer process: ``python -m services.tools.crm_writer``."""
 
 from faststream import FastStream
-from redis.asyncio import Redis
 
 from services.tools.crm_writer.handlers import CrmWriterDeps, provide, register
 from services.tools.crm_writer.idempotency import WrittenKeys
@@ -18,8 +17,8 @@ from shared.tool_service import RateGate, RedisCallResults, ToolLimitsFile, redi
 def create_app() -> FastStream:
     settings = CrmWriterSettings()
     broker = build_broker(settings.service_name)
-    redis_url = RedisSettings().url
-    redis = Redis.from_url(redis_url)
+    redis_settings = RedisSettings.for_user(settings.service_name)
+    redis = redis_settings.client()
     vault = PiiVault(redis, PiiVaultSettings.load().key(), settings.vault_ttl_seconds)
     limits = ToolLimitsFile.load(settings.limits_file).for_tool(TOOL_NAME)
     deps = CrmWriterDeps(
@@ -27,7 +26,7 @@ def create_app() -> FastStream:
         vault=vault,
         customer_key_of=CustomerKeys.load().of,
         results=RedisCallResults(redis, settings.service_name, settings.idempotency_ttl_seconds),
-        rate_gate=RateGate(TOOL_NAME, limits, redis_rate_limit_storage(redis_url, settings.service_name)),
+        rate_gate=RateGate(TOOL_NAME, limits, redis_rate_limit_storage(redis_settings, settings.service_name)),
     )
     provide(broker, deps, register(broker, settings))
     app = build_app(broker, settings.service_name)

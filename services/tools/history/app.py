@@ -1,7 +1,6 @@
 """History-tool process: ``python -m services.tools.history``. Its only downstream credential is a CRM read token."""
 
 from faststream import FastStream
-from redis.asyncio import Redis
 
 from services.tools.history.crm_reader import CrmReader
 from services.tools.history.handlers import TOOL_NAME, HistoryDeps, provide, register
@@ -16,8 +15,8 @@ from shared.tool_service import RateGate, RedisCallResults, ToolLimitsFile, redi
 def create_app() -> FastStream:
     settings = HistorySettings()
     broker = build_broker(settings.service_name)
-    redis_url = RedisSettings().url
-    redis = Redis.from_url(redis_url)
+    redis_settings = RedisSettings.for_user(settings.service_name)
+    redis = redis_settings.client()
     crm = CrmReader.connect(CrmEndpointSettings().url, crm_reader_token(settings.service_name, settings.crm_token),
                             settings.crm_timeout_seconds)
     limits = ToolLimitsFile.load(settings.limits_file).for_tool(TOOL_NAME)
@@ -25,7 +24,7 @@ def create_app() -> FastStream:
     provide(broker, HistoryDeps(
         crm=crm,
         results=RedisCallResults(redis, settings.service_name, settings.result_ttl_seconds),
-        rate_gate=RateGate(TOOL_NAME, limits, redis_rate_limit_storage(redis_url, settings.service_name)),
+        rate_gate=RateGate(TOOL_NAME, limits, redis_rate_limit_storage(redis_settings, settings.service_name)),
     ))
     app = build_app(broker, settings.service_name)
     app.after_shutdown(crm.close)
