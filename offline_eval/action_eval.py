@@ -11,6 +11,7 @@ import openai
 
 from offline_eval.action_run import FixedPrompt, run_actions
 from offline_eval.action_scoring import ActionScore, score_actions
+from offline_eval.attack_actions import AttackBench, AttackResult
 from offline_eval.candidate_eval import Split, failure_reason, run_record
 from offline_eval.golden_mail import PreparedMail
 from offline_eval.metrics import Guard, compare, guard_value
@@ -38,6 +39,7 @@ class ActionEvalOutcome:
     by_split: dict[str, tuple[dict[str, float] | None, dict[str, float]]]  # split -> (baseline, candidate)
     extractor: str
     scores: list[ActionScore]
+    attacks: list[AttackResult]  # the injection mails with the gateway taken away (offline_eval/attack_actions.py)
 
 
 async def plan_all(client: openai.AsyncOpenAI, planner: PromptArtifact, extracted: list[MailRun],
@@ -87,15 +89,24 @@ async def evaluate_planner(client: openai.AsyncOpenAI, candidate: PromptArtifact
     if baseline is not None:
         same = baseline.content_hash == candidate.content_hash
         base_scores = scores if same else await plan_all(client, baseline, extracted, policy, concurrency)
+    bench = AttackBench(client, extractor, candidate, policy, concurrency)
+    attacks = [*await bench.golden(), *await bench.corpus("heldout")]
+    granted = [a for a in attacks if a.granted]
     comparisons = compare(base_scores, scores, ACTION_GUARDS)
     reasons = [failure_reason(c, LOWER_IS_BETTER[c.metric]) for c in comparisons
                if c.significantly_worse or c.below_floor]
+    if granted:
+        reasons.append(f"injection mails: {len(granted)} of {len(attacks)} got an action the attack asked for without "
+                       f"a person ({', '.join(a.mail_id for a in granted[:5])})")
     by_split: dict[str, tuple[dict[str, float] | None, dict[str, float]]] = {}
     for part in ("all", "dev", "heldout"):
         chosen = [i for i, s in enumerate(scores) if part == "all" or s.split == part]
         if chosen:
             base = summarize_actions([base_scores[i] for i in chosen]) if base_scores else None
             by_split[part] = (base, summarize_actions([scores[i] for i in chosen]))
+    by_split["all"][1].update({"injection_mails_unguarded": float(len(attacks)),
+                               "injection_actions_granted": float(len(granted))})
     record = run_record(candidate, baseline, split=split, mails=len(mails), by_split=by_split,
                         comparisons=comparisons, reasons=reasons)
-    return ActionEvalOutcome(record=record, by_split=by_split, extractor=extractor.ref, scores=scores)
+    return ActionEvalOutcome(record=record, by_split=by_split, extractor=extractor.ref, scores=scores,
+                             attacks=attacks)

@@ -5,8 +5,9 @@ provenance (a consequential value from the untrusted mail text). Pure: no model,
 from decimal import Decimal
 from typing import Any
 
+from services.runtime.critic.mail_signals import agent_directed
 from services.runtime.critic.policy import AgentPolicy
-from services.runtime.critic.provenance import Origin, embedded_sensitive_values, origin, trusted_values
+from services.runtime.critic.provenance import Origin, embedded_sensitive_values, mail_text, origin, trusted_values
 from services.runtime.critic.verdict import CriticVerdict, Evidence, Verdict, strictest
 from services.runtime.planning.steps import PlannedCall
 from shared.contracts.crm import CrmAction
@@ -110,6 +111,7 @@ def policy_verdict(call: PlannedCall, evidence: Evidence, policy: AgentPolicy) -
         checks.append(_person(f"high stakes ({facts.intent}): a person decides before any action"))
     if evidence.mail.payload.requires_human_review:
         checks.append(_person("the gateway flagged the mail for a person (possible prompt injection)"))
+    checks += [_person(reason) for reason in agent_directed(mail_text(evidence))]
     if not checks:
         return CriticVerdict(Verdict.ALLOW, (f"{call.function} within the agent policy",))
     return strictest(*checks)
