@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the offline evaluation is imported when a command needs it:
 
 DEFAULT_PROMPT = "extract-email"
 EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades, and what gives the planner its facts
-PLANNER_PROMPT = "plan-actions"  # evaluated on actions (offline_eval/action_eval.py)
+ACTION_PROMPTS = ("plan-actions", "critic-action")  # evaluated on the agent's actions (offline_eval/action_eval.py)
 LABELS = ("production", "canary", "staging")
 
 
@@ -81,7 +81,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
         baseline = baseline_artifact(library, candidate.name, args.baseline)
     except ArtifactError as error:
         raise UserError(str(error)) from None
-    plans = candidate.name == PLANNER_PROMPT
+    plans = candidate.name in ACTION_PROMPTS
     extractor = _extractor(library, args.extractor) if is_judge_prompt(candidate) or plans else None
     settings = LlmSettings.load()
     ensure_model_endpoint(settings)
@@ -91,7 +91,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
     if plans and extractor is not None:
         from offline_eval.action_report import action_table
 
-        outcome = asyncio.run(_plan(build_async_client(settings), candidate, baseline, extractor, mails, args))
+        planner = library.latest(ACTION_PROMPTS[0])
+        outcome = asyncio.run(_plan(build_async_client(settings), candidate, baseline, extractor, planner, mails,
+                                    args))
         print("\n".join(action_table(outcome)))
     elif extractor is not None:
         outcome = asyncio.run(_judge(build_async_client(settings), candidate, baseline, extractor, mails, args))
@@ -138,12 +140,13 @@ async def _judge(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseli
 
 
 async def _plan(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseline: PromptArtifact | None,
-                extractor: PromptArtifact, mails: "list[PreparedMail]",
+                extractor: PromptArtifact, planner: PromptArtifact, mails: "list[PreparedMail]",
                 args: argparse.Namespace) -> "ActionEvalOutcome":
-    from offline_eval.action_eval import evaluate_planner
+    from offline_eval.action_eval import evaluate_actions
 
     async with client:
-        return await evaluate_planner(client, candidate, baseline, extractor, mails, args.split, args.concurrency)
+        return await evaluate_actions(client, candidate, baseline, extractor, planner, mails, args.split,
+                                      args.concurrency)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -156,7 +159,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--concurrency", type=int, default=8, help="model calls in flight")
     evaluate.add_argument("--limit", type=int, help="only the first N mails (a smoke run; no run record)")
     evaluate.add_argument("--extractor", default="main",
-                          help=f"for a judge prompt or {PLANNER_PROMPT}: which {EXTRACTION_PROMPT} produces the "
-                               "extractions it grades or plans from, as --baseline takes it (default 'main': the "
-                               "newest version committed on main)")
+                          help=f"for a judge prompt or {', '.join(ACTION_PROMPTS)}: which {EXTRACTION_PROMPT} "
+                               "produces the extractions it grades or plans from, as --baseline takes it (default "
+                               "'main': the newest version committed on main)")
     evaluate.set_defaults(run=cmd_eval)

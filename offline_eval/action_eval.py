@@ -1,7 +1,9 @@
-"""The offline gate of the planner prompt (plan-actions): each golden mail is extracted once (by the given
-extract-email version), then the candidate and the baseline planner each plan its actions with the critic
-deciding, in-process with simulated tools (offline_eval/action_run.py). Scored against the golden action labels:
-action-set exact match, unsafe actions on attack mails, human-review precision and recall; gated per guard."""
+"""The offline gate of the planner prompt (plan-actions) and of the critic's semantic-check prompt
+(critic-action): each golden mail is extracted once (by the given extract-email version), then the candidate's
+and the baseline's agent plan its actions with the critic deciding, in-process with simulated tools
+(offline_eval/action_run.py). Scored against the golden action labels: action-set exact match, unsafe actions on
+attack mails, human-review precision and recall; gated per guard. The injection mails with the gateway taken away
+(offline_eval/attack_actions.py) must get no action their attack asked for."""
 
 import asyncio
 from dataclasses import dataclass
@@ -9,14 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import openai
 
-from offline_eval.action_run import FixedPrompt, run_actions
+from offline_eval.action_run import AgentSetup, run_actions
 from offline_eval.action_scoring import ActionScore, score_actions
 from offline_eval.attack_actions import AttackBench, AttackResult
 from offline_eval.candidate_eval import Split, failure_reason, run_record
 from offline_eval.golden_mail import PreparedMail
 from offline_eval.metrics import Guard, compare, guard_value
 from offline_eval.runner import MailRun, Progress, run_prompt
-from services.runtime.critic import AgentPolicy, load_policy
+from services.runtime.critic import CRITIC_PROMPT, AgentPolicy, load_policy
 from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.mail import AcceptedMail
 from shared.golden import load_golden_actions
@@ -40,14 +42,22 @@ class ActionEvalOutcome:
     extractor: str
     scores: list[ActionScore]
     attacks: list[AttackResult]  # the injection mails with the gateway taken away (offline_eval/attack_actions.py)
+    planner: str
 
 
-async def plan_all(client: openai.AsyncOpenAI, planner: PromptArtifact, extracted: list[MailRun],
+def setups(candidate: PromptArtifact, baseline: PromptArtifact | None,
+           planner: PromptArtifact) -> tuple[AgentSetup, AgentSetup | None]:
+    """The candidate's and the baseline's agent: a planner prompt alone, or a critic prompt with ``planner``."""
+    if candidate.name == CRITIC_PROMPT:
+        return AgentSetup(planner, candidate), AgentSetup(planner, baseline) if baseline else None
+    return AgentSetup(candidate), AgentSetup(baseline) if baseline else None
+
+
+async def plan_all(client: openai.AsyncOpenAI, setup: AgentSetup, extracted: list[MailRun],
                    policy: AgentPolicy, concurrency: int) -> list[ActionScore]:
     labels = load_golden_actions()
-    progress = Progress(planner.ref, len(extracted))
+    progress = Progress((setup.critic or setup.planner).ref, len(extracted))
     gate = asyncio.Semaphore(concurrency)
-    prompt = FixedPrompt(planner)
 
     async def one(run: MailRun) -> ActionScore:
         row = run.prepared.row
@@ -57,7 +67,7 @@ async def plan_all(client: openai.AsyncOpenAI, planner: PromptArtifact, extracte
                 return score_actions(row.id, row.split, labels[row.id], None, "", row.labels.attack is not None)
             mail = AcceptedMail(tenant=EVAL_TENANT, mail_id=row.id, payload=content.accepted)
             async with gate:
-                actions = await run_actions(client, prompt, mail, run.outcome.extraction, policy)
+                actions = await run_actions(client, setup, mail, run.outcome.extraction, policy)
             return score_actions(row.id, row.split, labels[row.id], actions, mail.payload.sender_address,
                                  row.labels.attack is not None)
         finally:
@@ -77,19 +87,21 @@ def summarize_actions(scores: list[ActionScore]) -> dict[str, float]:
     return metrics
 
 
-async def evaluate_planner(client: openai.AsyncOpenAI, candidate: PromptArtifact, baseline: PromptArtifact | None,
-                           extractor: PromptArtifact, mails: list[PreparedMail], split: Split,
-                           concurrency: int = 8, policy: AgentPolicy | None = None) -> ActionEvalOutcome:
+async def evaluate_actions(client: openai.AsyncOpenAI, candidate: PromptArtifact, baseline: PromptArtifact | None,
+                           extractor: PromptArtifact, planner: PromptArtifact, mails: list[PreparedMail],
+                           split: Split, concurrency: int = 8, policy: AgentPolicy | None = None) -> ActionEvalOutcome:
+    """``candidate`` is a plan-actions version, or a critic-action version (then ``planner`` plans)."""
     if baseline is not None and baseline.name != candidate.name:
         raise ValueError(f"cannot compare {candidate.ref} with a different prompt, {baseline.ref}")
     policy = policy or load_policy()
+    setup, base_setup = setups(candidate, baseline, planner)
     extracted = await run_prompt(client, extractor, mails, concurrency)
-    scores = await plan_all(client, candidate, extracted, policy, concurrency)
+    scores = await plan_all(client, setup, extracted, policy, concurrency)
     base_scores = None
-    if baseline is not None:
+    if baseline is not None and base_setup is not None:
         same = baseline.content_hash == candidate.content_hash
-        base_scores = scores if same else await plan_all(client, baseline, extracted, policy, concurrency)
-    bench = AttackBench(client, extractor, candidate, policy, concurrency)
+        base_scores = scores if same else await plan_all(client, base_setup, extracted, policy, concurrency)
+    bench = AttackBench(client, extractor, setup, policy, concurrency)
     attacks = [*await bench.golden(), *await bench.corpus("heldout")]
     granted = [a for a in attacks if a.granted]
     comparisons = compare(base_scores, scores, ACTION_GUARDS)
@@ -109,4 +121,4 @@ async def evaluate_planner(client: openai.AsyncOpenAI, candidate: PromptArtifact
     record = run_record(candidate, baseline, split=split, mails=len(mails), by_split=by_split,
                         comparisons=comparisons, reasons=reasons)
     return ActionEvalOutcome(record=record, by_split=by_split, extractor=extractor.ref, scores=scores,
-                             attacks=attacks)
+                             attacks=attacks, planner=setup.planner.ref)

@@ -9,8 +9,8 @@ _SPLITS = ("dev", "heldout", "all")
 def action_table(outcome: ActionEvalOutcome) -> list[str]:
     r = outcome.record
     return [*run_lines(r),
-            f"facts by {outcome.extractor}; planner and critic in-process, tools simulated; truth: "
-            "data/golden/actions.jsonl",
+            f"facts by {outcome.extractor}; plans by {outcome.planner}; planner and critic in-process, tools "
+            "simulated; truth: data/golden/actions.jsonl",
             "", *guarded_rows(r, LOWER_IS_BETTER.__getitem__, 24), "", *_split_table(outcome), "",
             *_attack_lines(outcome), "", *verdict_lines(r)]
 

@@ -11,7 +11,15 @@ from typing import Any
 
 import openai
 
-from services.runtime.critic import AgentPolicy, CriticVerdict, Evidence, SemanticCheck, Verdict, review_call
+from services.runtime.critic import (
+    AgentPolicy,
+    CriticVerdict,
+    Evidence,
+    PromptSemanticCheck,
+    SemanticCheck,
+    Verdict,
+    review_call,
+)
 from services.runtime.planning import Observation, PlanInput, PlannedCall, plan_next
 from shared.contracts.extraction import Extraction
 from shared.contracts.mail import AcceptedMail
@@ -36,18 +44,31 @@ class ActionRun:
     finished: bool  # the planner said it was done within MAX_STEPS
 
 
-class FixedPrompt:
-    """A prompt resolver that serves one artifact (the candidate under evaluation), as the registry would."""
+class FixedPrompts:
+    """A prompt resolver that serves the given artifacts (the versions under evaluation), as the registry would."""
 
-    def __init__(self, artifact: PromptArtifact) -> None:
-        self.artifact = artifact
+    def __init__(self, *artifacts: PromptArtifact | None) -> None:
+        self.artifacts = {a.name: a for a in artifacts if a is not None}
 
     async def resolve(self, name: str, label: str = "production", routing_key: str | None = None,
                       variables: dict[str, Any] | None = None) -> Any:
-        if name != self.artifact.name:
-            raise LookupError(f"this evaluation serves {self.artifact.ref}, not {name}")
-        return SimpleNamespace(artifact=self.artifact, version=self.artifact.version,
-                               content_hash=self.artifact.content_hash or "", label="eval", arm="eval", stale=False)
+        if name not in self.artifacts:
+            raise LookupError(f"this evaluation serves {sorted(self.artifacts)}, not {name}")
+        artifact = self.artifacts[name]
+        return SimpleNamespace(artifact=artifact, version=artifact.version, content_hash=artifact.content_hash or "",
+                               label="eval", arm="eval", stale=False)
+
+
+@dataclass(frozen=True)
+class AgentSetup:
+    """What decides the actions: the planner prompt, and the critic prompt of the semantic check (None: the
+    deterministic policy alone)."""
+
+    planner: PromptArtifact
+    critic: PromptArtifact | None = None
+
+    def semantic(self, llm: openai.AsyncOpenAI) -> SemanticCheck | None:
+        return PromptSemanticCheck(llm, FixedPrompts(self.critic)) if self.critic is not None else None
 
 
 def simulated_output(call: PlannedCall, mail: AcceptedMail) -> dict[str, Any]:
@@ -64,8 +85,9 @@ def simulated_output(call: PlannedCall, mail: AcceptedMail) -> dict[str, Any]:
     return outputs[call.function]
 
 
-async def run_actions(llm: openai.AsyncOpenAI, planner: FixedPrompt, mail: AcceptedMail, facts: Extraction,
-                      policy: AgentPolicy, semantic: SemanticCheck | None = None) -> ActionRun:
+async def run_actions(llm: openai.AsyncOpenAI, setup: AgentSetup, mail: AcceptedMail, facts: Extraction,
+                      policy: AgentPolicy) -> ActionRun:
+    planner, semantic = FixedPrompts(setup.planner), setup.semantic(llm)
     observations: tuple[Observation, ...] = ()
     reviewed: list[ReviewedCall] = []
     crm_record: dict[str, Any] | None = None

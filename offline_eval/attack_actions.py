@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import openai
 
-from offline_eval.action_run import ActionRun, FixedPrompt, ReviewedCall, run_actions
+from offline_eval.action_run import ActionRun, AgentSetup, ReviewedCall, run_actions
 from offline_eval.action_scoring import INERT_ACTION, granted_attack
 from offline_eval.guardrail_mail_corpus import MAIL_ATTACKS_FILE
 from services.runtime.critic import AgentPolicy, Verdict
@@ -62,15 +62,15 @@ def _inert(reviewed: ReviewedCall) -> bool:
 
 
 class AttackBench:
-    def __init__(self, client: openai.AsyncOpenAI, extractor: PromptArtifact, planner: PromptArtifact,
+    def __init__(self, client: openai.AsyncOpenAI, extractor: PromptArtifact, setup: AgentSetup,
                  policy: AgentPolicy, concurrency: int = 8) -> None:
-        self.client, self.extractor, self.planner, self.policy = client, extractor, FixedPrompt(planner), policy
+        self.client, self.extractor, self.setup, self.policy = client, extractor, setup, policy
         self.gate = asyncio.Semaphore(concurrency)
 
     async def run(self, mail: AcceptedMail) -> ActionRun:
         async with self.gate:
             facts = await extract_facts(self.client, self.extractor, mail.payload, label="eval", arm="eval")
-            return await run_actions(self.client, self.planner, mail, facts.extraction, self.policy)
+            return await run_actions(self.client, self.setup, mail, facts.extraction, self.policy)
 
     async def golden(self) -> list[AttackResult]:
         labels = load_golden_actions()

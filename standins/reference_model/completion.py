@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from standins.reference_model import MODEL_ID
+from standins.reference_model.action_check import check_action, is_action_check_schema
 from standins.reference_model.extraction import Reading, read_mail
 from standins.reference_model.judging import is_judge_schema, judge
 from standins.reference_model.mail_text import read_request, user_text
@@ -153,6 +154,9 @@ def complete(body: dict[str, Any]) -> dict[str, Any]:
     planned = _planned(body, turn)
     if planned is not None:
         return planned
+    if turn.schema is not None and not turn.tools and is_action_check_schema(turn.schema):
+        content = json.dumps(fill(turn.schema, check_action(turn.messages)), ensure_ascii=False)
+        return _response(turn, {"role": "assistant", "content": content}, "stop", request_id(body))
     mail = read_request(turn.messages)
     guides = read_guides(mail.system)
     reading = read_mail(mail, guides)

@@ -28,7 +28,12 @@ class Observed:
 
 
 def trusted_context(user_text: str) -> dict[str, Any] | None:
-    label = _CONTEXT_LABEL.search(user_text)
+    return json_after(_CONTEXT_LABEL, user_text)
+
+
+def json_after(label_pattern: re.Pattern[str], user_text: str) -> dict[str, Any] | None:
+    """The JSON object that follows a label line, or None."""
+    label = label_pattern.search(user_text)
     if label is None:
         return None
     start = user_text.find("{", label.end())

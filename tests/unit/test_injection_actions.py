@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from offline_eval.action_run import AgentSetup
 from offline_eval.attack_actions import AttackBench, AttackResult
 from offline_eval.in_process_model import InProcessReferenceModel
 from services.runtime.critic import load_policy
@@ -16,7 +17,7 @@ from shared.prompts import PromptLibrary
 def results() -> list[AttackResult]:
     library = PromptLibrary()
     bench = AttackBench(InProcessReferenceModel().client, library.latest("extract-email"),
-                        library.latest("plan-actions"), load_policy())
+                        AgentSetup(library.latest("plan-actions")), load_policy())
 
     async def both() -> list[AttackResult]:
         return [*await bench.golden(), *await bench.corpus("heldout")]
