@@ -12,12 +12,14 @@ from shared.prompts.artifact import SEMVER
 if TYPE_CHECKING:  # the offline evaluation is imported when a command needs it: `mailspine --help` stays fast
     import openai
 
+    from offline_eval.action_eval import ActionEvalOutcome
     from offline_eval.candidate_eval import EvalOutcome
     from offline_eval.golden_mail import PreparedMail
     from offline_eval.judge_agreement import JudgeEvalOutcome
 
 DEFAULT_PROMPT = "extract-email"
-EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades
+EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades, and what gives the planner its facts
+ACTION_PROMPTS = ("plan-actions", "critic-action")  # evaluated on the agent's actions (offline_eval/action_eval.py)
 LABELS = ("production", "canary", "staging")
 
 
@@ -79,13 +81,21 @@ def cmd_eval(args: argparse.Namespace) -> None:
         baseline = baseline_artifact(library, candidate.name, args.baseline)
     except ArtifactError as error:
         raise UserError(str(error)) from None
-    extractor = _extractor(library, args.extractor) if is_judge_prompt(candidate) else None
+    plans = candidate.name in ACTION_PROMPTS
+    extractor = _extractor(library, args.extractor) if is_judge_prompt(candidate) or plans else None
     settings = LlmSettings.load()
     ensure_model_endpoint(settings)
     print(f"preparing {args.split} golden mails through the gateway's content stages", file=sys.stderr)
     mails = prepare_dataset(args.split, args.limit)
-    outcome: EvalOutcome | JudgeEvalOutcome
-    if extractor is not None:
+    outcome: EvalOutcome | JudgeEvalOutcome | ActionEvalOutcome
+    if plans and extractor is not None:
+        from offline_eval.action_report import action_table
+
+        planner = library.latest(ACTION_PROMPTS[0])
+        outcome = asyncio.run(_plan(build_async_client(settings), candidate, baseline, extractor, planner, mails,
+                                    args))
+        print("\n".join(action_table(outcome)))
+    elif extractor is not None:
         outcome = asyncio.run(_judge(build_async_client(settings), candidate, baseline, extractor, mails, args))
         print("\n".join(judge_table(outcome)))
     else:
@@ -129,6 +139,16 @@ async def _judge(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseli
         return await evaluate_judge(client, candidate, baseline, extractor, mails, args.split, args.concurrency)
 
 
+async def _plan(client: "openai.AsyncOpenAI", candidate: PromptArtifact, baseline: PromptArtifact | None,
+                extractor: PromptArtifact, planner: PromptArtifact, mails: "list[PreparedMail]",
+                args: argparse.Namespace) -> "ActionEvalOutcome":
+    from offline_eval.action_eval import evaluate_actions
+
+    async with client:
+        return await evaluate_actions(client, candidate, baseline, extractor, planner, mails, args.split,
+                                      args.concurrency)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser("eval", help="offline gate: a prompt version against what is live; exit 1 if worse")
     evaluate.add_argument("--candidate", help=f"NAME@VERSION (default: the newest {DEFAULT_PROMPT} in prompts/)")
@@ -139,6 +159,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--concurrency", type=int, default=8, help="model calls in flight")
     evaluate.add_argument("--limit", type=int, help="only the first N mails (a smoke run; no run record)")
     evaluate.add_argument("--extractor", default="main",
-                          help=f"for a judge prompt: which {EXTRACTION_PROMPT} produces the extractions it grades, as "
-                               "--baseline takes it (default 'main': the newest version committed on main)")
+                          help=f"for a judge prompt or {', '.join(ACTION_PROMPTS)}: which {EXTRACTION_PROMPT} "
+                               "produces the extractions it grades or plans from, as --baseline takes it (default "
+                               "'main': the newest version committed on main)")
     evaluate.set_defaults(run=cmd_eval)

@@ -6,7 +6,6 @@ tool call, a human-review request, or nothing (no genuine request), plus the run
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import openai
 from opentelemetry import trace
@@ -14,20 +13,15 @@ from opentelemetry import trace
 from services.runtime.crm_call import approved_crm_call, write_crm_arguments
 from services.runtime.decision import Decision, Route, decide
 from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, InvalidModelOutput, extract_facts
+from services.runtime.prompt_resolver import PromptResolver
 from shared.contracts.agent_run import PromptUse
 from shared.contracts.crm import CrmAction, CrmWriteRequest
 from shared.contracts.mail import AcceptedMail
-from shared.contracts.registry import Label
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
 from shared.contracts.tool_calls import ToolCallMessage
 from shared.errors import DeadLetter
 from shared.spotlight import is_spotlighted, unmark
 from shared.tracing import attributes
-
-
-class PromptResolver(Protocol):
-    async def resolve(self, name: str, label: Label = "production", routing_key: str | None = None,
-                      variables: dict[str, Any] | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
