@@ -20,11 +20,21 @@ ParsedT = TypeVar("ParsedT")
 
 
 @dataclass(frozen=True)
+class RequestedToolCall:
+    """One function call as the model asked for it: the arguments are its raw JSON text, not yet validated."""
+
+    id: str
+    function: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class ChatReply:
     content: str | None
     model: str
     input_tokens: int
     output_tokens: int
+    tool_calls: tuple[RequestedToolCall, ...] = ()
 
 
 def chat_attributes(artifact: PromptArtifact, *, label: str, arm: str, attempt: int) -> dict[str, Any]:
@@ -36,17 +46,18 @@ def chat_attributes(artifact: PromptArtifact, *, label: str, arm: str, attempt: 
             attributes.PROMPT_ARM: arm, "mailspine.llm.attempt": attempt}
 
 
-async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, messages: list[dict[str, str]],
-                      span: trace.Span) -> ChatReply:
-    """One completion with the artifact's model parameters and output schema; usage, response model and
-    latency go on ``span``."""
+async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, messages: list[dict[str, Any]],
+                      span: trace.Span, tools: list[dict[str, Any]] | None = None) -> ChatReply:
+    """One completion with the artifact's model parameters, and either its output schema or, when ``tools`` are
+    given, those tools to call (OpenAI tool-calling protocol); usage, response model and latency go on ``span``."""
     spec = rendered.artifact.model
+    shape: dict[str, Any] = {"tools": tools} if tools else {"response_format": rendered.response_format()}
     started = time.perf_counter()
     try:
-        # openai types messages and response_format as TypedDicts; ours are the same shapes as plain dicts
-        response = await client.chat.completions.create(  # type: ignore[call-overload]
-            model=spec.name, messages=messages, response_format=rendered.response_format(),
-            temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed)
+        # openai types messages, tools and response_format as TypedDicts; ours are the same shapes as plain dicts
+        response = await client.chat.completions.create(
+            model=spec.name, messages=messages, temperature=spec.temperature,  # type: ignore[arg-type]
+            max_tokens=spec.max_tokens, seed=spec.seed, **shape)
     except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
             openai.InternalServerError) as error:
         span.set_attribute(attributes.OUTCOME, "unavailable")
@@ -61,8 +72,16 @@ async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, mess
         span.set_attribute(attributes.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
     span.set_attribute(attributes.GEN_AI_RESPONSE_MODEL, response.model)
     span.set_attribute("mailspine.llm.latency_ms", round((time.perf_counter() - started) * 1000, 2))
-    content = response.choices[0].message.content if response.choices else None
-    return ChatReply(content=content, model=response.model, input_tokens=input_tokens, output_tokens=output_tokens)
+    message = response.choices[0].message if response.choices else None
+    return ChatReply(content=message.content if message else None, model=response.model, input_tokens=input_tokens,
+                     output_tokens=output_tokens, tool_calls=_requested_tool_calls(message))
+
+
+def _requested_tool_calls(message: Any) -> tuple[RequestedToolCall, ...]:
+    calls = getattr(message, "tool_calls", None) or []
+    return tuple(RequestedToolCall(id=str(call.id), function=str(call.function.name),
+                                   arguments=str(call.function.arguments or ""))
+                 for call in calls if getattr(call, "function", None) is not None)
 
 
 def schema_checked(content: str | None, schema: dict[str, Any]) -> Any:

@@ -6,26 +6,20 @@ tool call, a human-review request, or nothing (no genuine request), plus the run
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import openai
 from opentelemetry import trace
 
 from services.runtime.decision import Decision, Route, decide
 from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, InvalidModelOutput, extract_facts
+from services.runtime.prompt_resolver import PromptResolver
 from shared.contracts.agent_run import PromptUse
 from shared.contracts.crm import CrmAction, CrmWriteRequest, CrmWriteRequestMessage
 from shared.contracts.mail import AcceptedMail
-from shared.contracts.registry import Label
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
 from shared.errors import DeadLetter
 from shared.spotlight import is_spotlighted, unmark
 from shared.tracing import attributes
-
-
-class PromptResolver(Protocol):
-    async def resolve(self, name: str, label: Label = "production", routing_key: str | None = None,
-                      variables: dict[str, Any] | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
