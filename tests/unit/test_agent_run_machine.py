@@ -221,3 +221,17 @@ async def test_runs_of_one_thread_run_in_order_and_many_threads_at_once() -> Non
     assert order.index("a-1") < order.index("a-2")  # same thread: in arrival order
     assert order.index("b-1") < order.index("a-1")  # another thread did not wait for it
     assert len(h.out.summaries) == 3
+
+
+async def test_the_audit_report_shows_each_link_and_says_when_a_chain_is_broken() -> None:
+    from cli.audit_command import chain_report
+
+    h = harness(ScriptedPlanner(calls(("write_crm", REFUND))))
+    await h.runtime.accept(accepted_mail())
+    await h.settle()
+    lines, verifies = chain_report(h.out.audits)
+    assert verifies and lines[0].startswith("chain runtime:m-1") and "verifies" in lines[0]
+    assert any("approval" in line and "by=critic" in line for line in lines)
+    tampered = [e.model_copy(update={"detail": {"by": "mallory"}}) if e.action == "approval" else e
+                for e in h.out.audits]
+    assert chain_report(tampered) == (chain_report(tampered)[0], False)
