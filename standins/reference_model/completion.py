@@ -10,7 +10,8 @@ from typing import Any
 from standins.reference_model import MODEL_ID
 from standins.reference_model.extraction import Reading, read_mail
 from standins.reference_model.judging import is_judge_schema, judge
-from standins.reference_model.mail_text import read_request
+from standins.reference_model.mail_text import read_request, user_text
+from standins.reference_model.planning import observed_calls, plan, trusted_context
 from standins.reference_model.prompt_guides import PromptGuides, read_guides
 from standins.reference_model.schema_fill import SchemaUnsatisfiable, fill
 from standins.reference_model.tokens import count_tokens
@@ -112,8 +113,46 @@ def request_id(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
+def _tool_calls(calls: list[tuple[str, dict[str, Any]]], digest: str) -> list[dict[str, Any]]:
+    return [{"id": f"call_{digest[:12]}_{i}", "type": "function",
+             "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)}}
+            for i, (name, arguments) in enumerate(calls)]
+
+
+def _planned(body: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
+    """Planning mode (planning.py): tools offered and a trusted context given; None otherwise."""
+    context = trusted_context(user_text(turn.messages)) if turn.tools and turn.tool_choice != "none" else None
+    if context is None:
+        return None
+    system = "\n".join(m["content"] for m in turn.messages if m["role"] in ("system", "developer"))
+    calls = plan(turn.tools, context, observed_calls(body["messages"]), read_guides(system))
+    digest = request_id(body)
+    message: dict[str, Any] = {"role": "assistant", "content": None if calls else "The plan is finished."}
+    if calls:
+        message["tool_calls"] = _tool_calls(calls, digest)
+    return _response(turn, message, "tool_calls" if calls else "stop", digest)
+
+
+def _response(turn: Turn, message: dict[str, Any], finish: str, digest: str) -> dict[str, Any]:
+    prompt_tokens = sum(count_tokens(m["content"]) + 4 for m in turn.messages)
+    completion_tokens = count_tokens(message["content"] or json.dumps(message.get("tool_calls")))
+    return {
+        "id": f"chatcmpl-{digest}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "system_fingerprint": "mailspine-reference-rules-v1",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
 def complete(body: dict[str, Any]) -> dict[str, Any]:
     turn = parse_turn(body)
+    planned = _planned(body, turn)
+    if planned is not None:
+        return planned
     mail = read_request(turn.messages)
     guides = read_guides(mail.system)
     reading = read_mail(mail, guides)
@@ -139,16 +178,4 @@ def complete(body: dict[str, Any]) -> dict[str, Any]:
             message["content"] = _summary(reading)
     except SchemaUnsatisfiable as error:
         raise BadRequest(str(error), param="response_format" if tool is None else "tools") from None
-    prompt_tokens = sum(count_tokens(m["content"]) + 4 for m in turn.messages)
-    completion_text = message["content"] or json.dumps(message.get("tool_calls"))
-    completion_tokens = count_tokens(completion_text)
-    return {
-        "id": f"chatcmpl-{digest}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": MODEL_ID,
-        "system_fingerprint": "mailspine-reference-rules-v1",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    }
+    return _response(turn, message, finish, digest)

@@ -52,8 +52,25 @@ def _valid(value: Any, schema: dict[str, Any]) -> bool:
     return jsonschema.Draft202012Validator(schema).is_valid(value)
 
 
+def inline_refs(schema: Any, defs: dict[str, Any] | None = None) -> Any:
+    """The schema with its local ``#/$defs/...`` references replaced by what they name (pydantic writes enums
+    that way), so each property's sub-schema validates on its own."""
+    if defs is None and isinstance(schema, dict):
+        defs = schema.get("$defs", {})
+    if isinstance(schema, list):
+        return [inline_refs(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and defs and ref[8:] in defs:
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        return inline_refs({**defs[ref[8:]], **rest}, defs)
+    return {key: inline_refs(value, defs) for key, value in schema.items() if key != "$defs"}
+
+
 def fill(schema: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
     """An object for ``schema`` whose properties come from ``facts`` where they fit, defaults elsewhere."""
+    schema = inline_refs(schema)
     properties: dict[str, Any] = schema.get("properties", {})
     names = list(properties) if schema.get("additionalProperties") is False or schema.get("required") is None \
         else list(dict.fromkeys([*schema.get("required", []), *properties]))
