@@ -17,6 +17,10 @@ KEY_ATTRIBUTES = (
     "mailspine.guardrail.verdict", "mailspine.guardrail.score", "mailspine.spotlight.verified",
     attributes.TOOL_NAME, attributes.IDEMPOTENCY_KEY, "messaging.destination.name",
     attributes.GEN_AI_REQUEST_MODEL, attributes.PROMPT_NAME, attributes.PROMPT_VERSION,
+    # the agent: each model call, tool call, critic verdict and review wait
+    attributes.GEN_AI_OPERATION_NAME, attributes.TOOL_CALL_ID, attributes.GEN_AI_USAGE_INPUT_TOKENS,
+    attributes.GEN_AI_USAGE_OUTPUT_TOKENS, "mailspine.critic.verdict", "mailspine.critic.reasons",
+    "mailspine.review.verdict", "mailspine.review.reviewer",
 )
 
 

@@ -23,6 +23,7 @@ from shared.contracts.topics import (
     REGISTRY_PROMPTS,
     REVIEW_DECISIONS,
     REVIEW_REQUESTS,
+    TOOLS,
     dead_letter_topic,
     tool_requests,
     tool_results,
@@ -52,8 +53,13 @@ ACCESS = (
            writes=(MAIL_ACCEPTED, MAIL_QUARANTINE, AUDIT_LOG, dead_letter_topic(MAIL_INBOUND))),
     # the runtime's prompt client follows the registry topics without a consumer group: every replica must see
     # every registry event, so it reads all partitions itself (a shared group would split them)
-    Access("runtime", reads=(MAIL_ACCEPTED, REGISTRY_PROMPTS, REGISTRY_EVENTS), groups=("runtime",),
-           writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, AGENT_RUNS, dead_letter_topic(MAIL_ACCEPTED))),
+    # the agent: calls every tool and reads every tool's results (its own group), and reads people's decisions
+    Access("runtime", reads=(MAIL_ACCEPTED, REGISTRY_PROMPTS, REGISTRY_EVENTS, REVIEW_DECISIONS,
+                             *(tool_results(tool) for tool in TOOLS)),
+           groups=("runtime", "runtime-results", "runtime-decisions"),
+           writes=(*(tool_requests(tool) for tool in TOOLS), REVIEW_REQUESTS, AGENT_RUNS, AUDIT_LOG,
+                   *(dead_letter_topic(t) for t in (MAIL_ACCEPTED, REVIEW_DECISIONS,
+                                                    *(tool_results(tool) for tool in TOOLS))))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
     Access("tool-history", reads=(tool_requests("history"),), groups=("tool-history",),

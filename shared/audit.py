@@ -25,6 +25,13 @@ class AuditChain:
         self.sequence = 0
         self.previous_hash = GENESIS
 
+    @classmethod
+    def resume(cls, actor: str, chain_id: str, sequence: int, previous_hash: str) -> "AuditChain":
+        """A chain whose links were recorded elsewhere (an agent run's chain lives in the run's stored state)."""
+        chain = cls(actor)
+        chain.chain_id, chain.sequence, chain.previous_hash = chain_id, sequence, previous_hash
+        return chain
+
     def record(self, action: str, *, mail_id: str | None, tenant: str | None, detail: dict[str, Any]) -> AuditEvent:
         context = trace.get_current_span().get_span_context()
         unsigned = AuditEvent(
@@ -43,6 +50,11 @@ class AuditChain:
         event = unsigned.model_copy(update={"hash": event_hash(unsigned.model_dump(mode="json", exclude={"hash"}))})
         self.sequence, self.previous_hash = event.sequence, event.hash
         return event
+
+
+def distinct_links(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The chain's links once each: a producer that republishes after a restart sends the very same link again."""
+    return sorted({event.hash: event for event in events}.values(), key=lambda e: e.sequence)
 
 
 def verify_chain(events: list[AuditEvent]) -> bool:

@@ -21,6 +21,8 @@ class ReferenceModelSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8090
+    # sleeps this long (without burning CPU) before each chat completion, as a hosted model's latency would
+    added_latency_seconds: float = 0.0
 
     @property
     def url(self) -> str:

@@ -43,7 +43,9 @@ class SignalScorer:
 
     async def review(self, decision: ReviewDecisionMessage, indexed: IndexedRun) -> EvalScore:
         payload = decision.payload
-        proposed = payload.proposed.facts
+        # an agent-runtime decision names a tool call, not facts: the run's own facts are what it corrects
+        source = payload.proposed.facts if payload.proposed is not None else None
+        proposed = source or (indexed.evidence.facts if indexed.evidence is not None else None)
         corrections = (field_corrections(proposed, payload.corrected)
                        if proposed is not None and payload.corrected is not None else [])
         detail = {"verdict": payload.verdict, "corrected_fields": [c.field for c in corrections],

@@ -1,19 +1,29 @@
-"""Runtime process: ``python -m services.runtime``. Builds the model client and the prompt client once."""
+"""Runtime process: ``python -m services.runtime``. Builds the model client, the prompt client, the run store and
+the executor once; on start it resumes every unfinished run it finds in Redis."""
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import openai
 from faststream import FastStream
+from redis.asyncio import Redis
 
-from services.runtime.agent import AgentDeps
+from services.runtime.agent_runtime import AgentRuntime
+from services.runtime.critic import load_policy
 from services.runtime.handlers import provide, register
+from services.runtime.memory import ThreadMemory
+from services.runtime.planning import PlanInput, PlanStep, plan_next
+from services.runtime.prompt_resolver import PromptResolver
+from services.runtime.run_deps import RunDeps
+from services.runtime.run_store import RunStore
 from services.runtime.settings import RuntimeSettings
+from services.runtime.tool_executor import ToolExecutor
 from shared.broker import build_broker
 from shared.llm import LlmSettings, build_async_client
 from shared.prompts.client import PromptClient
 from shared.service_app import build_app
-from shared.settings import KafkaSettings
+from shared.settings import KafkaSettings, RedisSettings
 
 logger = logging.getLogger("mailspine.runtime.prompts")
 
@@ -39,13 +49,28 @@ def create_app() -> FastStream:
     broker = build_broker(settings.service_name)
     llm = build_async_client(LlmSettings.load())
     prompts = PromptClient(KafkaSettings.for_principal(settings.service_name), client_id="runtime-prompts")
-    register(broker, settings)
-    provide(broker, AgentDeps(llm=llm, prompts=prompts, summary_chars=settings.summary_chars,
-                              max_attempts=settings.extraction_attempts, max_body_chars=settings.max_body_chars))
+    publishers = register(broker, settings)
+    redis = Redis.from_url(RedisSettings().url)
+    store = RunStore(redis)
+    memory = ThreadMemory(redis, keep_mails=settings.memory_mails, ttl_seconds=settings.memory_ttl_seconds)
+    policy = load_policy()
+
+    async def plan(llm: openai.AsyncOpenAI, prompts: PromptResolver, plan_input: PlanInput) -> PlanStep:
+        return await plan_next(llm, prompts, plan_input, policy=policy, max_body_chars=settings.max_body_chars)
+
+    deps = RunDeps(llm=llm, prompts=prompts, policy=policy, store=store, memory=memory,
+                   executor=ToolExecutor(store, publishers.tool_call), outbound=publishers, settings=settings,
+                   plan=plan)
+    runtime = AgentRuntime(deps)
+    provide(broker, runtime)
     prompts.follower.on_change = _log_registry_change(prompts)
     app = build_app(broker, settings.service_name)
     # the prompt client must know the production versions before the first mail is consumed
     app.on_startup(prompts.start)
+    # after the broker is up, since resumed runs publish; a redelivered mail of a resumed run is not run twice
+    app.after_startup(runtime.resume_all)
+    app.on_shutdown(runtime.scheduler.stop)
+    app.after_shutdown(redis.aclose)
     app.after_shutdown(prompts.stop)
     app.after_shutdown(llm.close)
     return app

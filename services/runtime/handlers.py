@@ -1,86 +1,131 @@
-"""Thin subscriber: an accepted mail in; a CRM tool call, a human review, or nothing out; one run summary always.
+"""Thin subscribers: accepted mail, tool results and review decisions in; tool calls, review requests, audit
+events and one run summary per run out. Each handler hands its message to the AgentRuntime and returns, so no
+consumer waits for a model, a tool or a person.
 
 ``register`` declares what the runtime consumes and publishes (the AsyncAPI document is generated from it);
-``provide`` hands the handler its dependencies through the broker's context."""
+``provide`` hands the handlers their runtime through the broker's context."""
 
-import time
+import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from faststream import Context
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.publisher import DefaultPublisher
 from faststream.opentelemetry import CurrentBaggage
 from opentelemetry import trace
 
-from services.runtime.agent import AgentDeps, AgentRunFailed, run_agent
-from services.runtime.run_summary import completed_run, failed_run
+from services.runtime.agent_runtime import AgentRuntime
+from services.runtime.run_state import RunState
 from services.runtime.settings import RuntimeSettings
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
+from shared.contracts.audit import AuditEvent
+from shared.contracts.dead_letter import DeadLetterRecord
 from shared.contracts.mail import AcceptedMail
-from shared.contracts.review import ReviewRequestMessage
-from shared.contracts.tool_calls import ToolCallMessage
-from shared.contracts.topics import AGENT_RUNS, MAIL_ACCEPTED, REVIEW_REQUESTS, tool_requests
-from shared.eval_sampling import BAGGAGE_KEY, SamplingDecision
+from shared.contracts.review import ReviewDecisionMessage, ReviewRequestMessage
+from shared.contracts.tool_calls import ToolCallMessage, ToolCallResultMessage
+from shared.contracts.topics import (
+    AGENT_RUNS,
+    AUDIT_LOG,
+    MAIL_ACCEPTED,
+    REVIEW_DECISIONS,
+    REVIEW_REQUESTS,
+    TOOLS,
+    dead_letter_topic,
+    tool_requests,
+    tool_results,
+)
+from shared.eval_sampling import BAGGAGE_KEY
 from shared.tracing import attributes
 
-tracer = trace.get_tracer("mailspine.runtime")
-
-DEPS = "runtime_deps"
-CRM_WRITER_REQUESTS = tool_requests("crm_writer")
+RUNTIME = "runtime_agent"
 
 
 @dataclass(frozen=True)
 class RuntimePublishers:
+    """The runtime's outbound side; it is also the runs' RunOutbound port."""
+
     runs: DefaultPublisher
     reviews: DefaultPublisher
-    crm_calls: DefaultPublisher
+    audit_log: DefaultPublisher
+    failed_mail: DefaultPublisher
+    tool_calls: dict[str, DefaultPublisher]
+    consumer_group: str
+
+    async def tool_call(self, service: str, message: ToolCallMessage) -> None:
+        await self.tool_calls[service].publish(message.model_dump(mode="json"), key=message.mail_id.encode())
+
+    async def audit(self, event: AuditEvent) -> None:
+        await self.audit_log.publish(event.model_dump(mode="json"), key=event.chain_id.encode())
+
+    async def review(self, message: ReviewRequestMessage) -> None:
+        await self.reviews.publish(message.model_dump(mode="json"), key=message.mail_id.encode())
+
+    async def summary(self, message: AgentRunMessage) -> None:
+        await self.runs.publish(message.model_dump(mode="json"), key=message.mail_id.encode())
+
+    async def dead_letter(self, state: RunState, error_type: str, error: str) -> None:
+        """A mail whose run failed goes where the consumer would have dead-lettered it, with its position."""
+        topic, partition, offset = state.source or (MAIL_ACCEPTED, -1, -1)
+        original = state.mail.model_dump_json().encode()
+        letter = DeadLetterRecord(source_topic=topic, partition=partition, offset=offset,
+                                  consumer_group=self.consumer_group, error_type=error_type, error=error[:4000],
+                                  attempts=1, original_headers={}, original_b64=base64.b64encode(original).decode(),
+                                  original_size=len(original), failed_at=datetime.now(UTC))
+        await self.failed_mail.publish(letter.model_dump(mode="json"), key=state.mail_id.encode(),
+                                       headers={"mailspine-error-type": error_type})
 
 
-def _elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)
-
-
-def provide(broker: KafkaBroker, deps: AgentDeps) -> None:
-    broker.context.set_global(DEPS, deps)
+def provide(broker: KafkaBroker, runtime: AgentRuntime) -> None:
+    broker.context.set_global(RUNTIME, runtime)
 
 
 def register(broker: KafkaBroker, settings: RuntimeSettings) -> RuntimePublishers:
     service = settings.service_name
     publishers = RuntimePublishers(
         runs=broker.publisher(AGENT_RUNS, schema=AgentRunMessage, title=f"{AGENT_RUNS}:{service}",
-                              description="One summary per run, failed runs included; key = mail id."),
+                              description="One summary per run when it ends, failed runs included; key = mail id."),
         reviews=broker.publisher(REVIEW_REQUESTS, schema=ReviewRequestMessage, title=f"{REVIEW_REQUESTS}:{service}",
-                                 description="A proposed action a person must approve, edit or reject; key = mail id."),
-        crm_calls=broker.publisher(CRM_WRITER_REQUESTS, schema=ToolCallMessage,
-                                   title=f"{CRM_WRITER_REQUESTS}:{service}",
-                                   description="One CRM-writer tool call the agent decided on, approved for its "
-                                               "exact arguments; key = mail id."),
+                                 description="The calls a person must approve, edit or reject; key = mail id."),
+        audit_log=broker.publisher(AUDIT_LOG, schema=AuditEvent, title=f"{AUDIT_LOG}:{service}",
+                                   description="Each run's hash chain: proposals, verdicts, approvals, executions "
+                                               "and results; key = the chain id."),
+        failed_mail=broker.publisher(dead_letter_topic(MAIL_ACCEPTED), schema=DeadLetterRecord,
+                                     title=f"{dead_letter_topic(MAIL_ACCEPTED)}:{service}-runs",
+                                     description="A mail whose run found no valid extraction; key = mail id."),
+        tool_calls={tool: broker.publisher(tool_requests(tool), schema=ToolCallMessage,
+                                           title=f"{tool_requests(tool)}:{service}",
+                                           description="One tool call of a run; key = mail id.")
+                    for tool in TOOLS},
+        consumer_group=settings.consumer_group,
     )
 
     @durable_subscriber(broker, MAIL_ACCEPTED, group_id=settings.consumer_group)
-    async def on_accepted_mail(mail: AcceptedMail, baggage: CurrentBaggage,
-                               deps: Annotated[AgentDeps, Context(DEPS)]) -> None:
-        """Runs the agent on one accepted mail; a mail without a valid extraction is dead-lettered."""
+    async def on_accepted_mail(mail: AcceptedMail, message: KafkaMessage, baggage: CurrentBaggage,
+                               runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
+        """Records the run durably and starts it; returns once recorded (or when the runtime has room)."""
+        record = message.raw_message
+        span = trace.get_current_span()
+        span.set_attributes({attributes.MAIL_ID: mail.mail_id, attributes.TENANT: mail.tenant})
         # the gateway decided whether this mail is sampled for evaluation; the runtime only reads it
-        sampling = SamplingDecision.from_baggage(baggage.get(BAGGAGE_KEY))
-        with tracer.start_as_current_span("agent.run") as span:
-            span.set_attribute(attributes.MAIL_ID, mail.mail_id)
-            span.set_attribute(attributes.TENANT, mail.tenant)
-            started = time.perf_counter()
-            key = mail.mail_id.encode()
-            try:
-                result = await run_agent(mail, deps)
-            except AgentRunFailed as failed:
-                run = failed_run(mail, failed, sampling, span, _elapsed_ms(started), deps.max_body_chars)
-                await publishers.runs.publish(run.model_dump(mode="json"), key=key)
-                raise
-            if result.review is not None:
-                await publishers.reviews.publish(result.review.model_dump(mode="json"), key=key)
-            if result.crm_call is not None:
-                await publishers.crm_calls.publish(result.crm_call.model_dump(mode="json"), key=key)
-            run = completed_run(mail, result, sampling, span, _elapsed_ms(started), deps.max_body_chars)
-            await publishers.runs.publish(run.model_dump(mode="json"), key=key)
+        await runtime.accept(mail, source=(record.topic, record.partition, record.offset),  # type: ignore[union-attr]
+                             sampling=baggage.get(BAGGAGE_KEY))
+
+    @durable_subscriber(broker, *(tool_results(tool) for tool in TOOLS), group_id=settings.results_group)
+    async def on_tool_result(result: ToolCallResultMessage,
+                             runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
+        """Hands a result to its run by call id; a result no run asked for is dead-lettered."""
+        trace.get_current_span().set_attributes({attributes.TOOL_CALL_ID: result.payload.call_id,
+                                                 attributes.MAIL_ID: result.mail_id})
+        await runtime.take_result(result.payload)
+
+    @durable_subscriber(broker, REVIEW_DECISIONS, group_id=settings.decisions_group)
+    async def on_review_decision(decision: ReviewDecisionMessage,
+                                 runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
+        """Resumes a paused run with a person's decision; a decision that does not fit is refused (audited)."""
+        trace.get_current_span().set_attribute(attributes.MAIL_ID, decision.mail_id)
+        await runtime.take_decision(decision)
 
     return publishers

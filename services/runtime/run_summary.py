@@ -1,9 +1,11 @@
-"""The run summary on agent.runs.v1: what the online evaluator and the dashboards know about one run."""
+"""The run summary on agent.runs.v1, one per run when it ends: what the online evaluator and the dashboards know."""
+
+from datetime import UTC, datetime
 
 from opentelemetry import trace
 
-from services.runtime.agent import AgentResult, AgentRunFailed
 from services.runtime.extraction import prompt_variables
+from services.runtime.run_state import RunState, TerminalState
 from shared.contracts.agent_run import AgentRun, AgentRunMessage, RunEvidence
 from shared.contracts.mail import AcceptedMail
 from shared.eval_sampling import SamplingDecision
@@ -22,28 +24,34 @@ def _source(mail: AcceptedMail, max_body_chars: int) -> dict[str, str]:
             "received_date": seen["received_date"]}
 
 
-def completed_run(mail: AcceptedMail, result: AgentResult, sampling: SamplingDecision, span: trace.Span,
-                  latency_ms: float, max_body_chars: int) -> AgentRunMessage:
-    facts = result.extraction.extraction
-    sampled = sampling.sampled_for(result.prompt.name)
+def outcome_of(state: RunState) -> tuple[str, str | None]:
+    """The outcome the evaluator knows (crm, human_review, no_action, failed) and the CRM action taken or proposed."""
+    if state.terminal == TerminalState.FAILED:
+        return "failed", None
+    writes = [call for call in state.finished_calls() if call.function == "write_crm" and call.result is not None
+              and call.result.status == "ok"]
+    proposed = str(state.extraction.facts.crm_action) if state.extraction else None
+    if writes:
+        return "crm", str(writes[-1].arguments.get("action", proposed))
+    return ("human_review" if state.human_reviewed else "no_action"), proposed
+
+
+def run_summary(state: RunState, span: trace.Span, max_body_chars: int) -> AgentRunMessage:
+    sampling = SamplingDecision.from_baggage(state.sampling)
+    sampled = bool(state.prompts) and sampling.sampled_for(state.prompts[0].name)
+    outcome, crm_action = outcome_of(state)
+    facts = state.extraction.facts if state.extraction else None
+    evidence = None
     # a person's corrections need the text too: they become golden-dataset candidates
-    keep_evidence = sampled or result.review is not None
-    evidence = RunEvidence(**_source(mail, max_body_chars), reply=result.extraction.reply, facts=facts,
-                           attempts=result.extraction.attempts) if keep_evidence else None
+    if sampled or state.human_reviewed:
+        evidence = RunEvidence(**_source(state.mail, max_body_chars),
+                               reply=state.extraction.reply if state.extraction else None, facts=facts,
+                               attempts=state.extraction.attempts if state.extraction else 0)
+    latency_ms = round((datetime.now(UTC) - state.started_at).total_seconds() * 1000, 2)
     summary = AgentRun(
-        **_ids(span), prompts=[result.prompt], model=result.extraction.model,
-        input_tokens=result.extraction.input_tokens, output_tokens=result.extraction.output_tokens,
-        latency_ms=latency_ms, outcome=str(result.decision.route), intent=str(facts.intent),
-        crm_action=str(result.decision.action), high_stakes=facts.high_stakes, sampled=sampled, evidence=evidence)
-    return AgentRunMessage(tenant=mail.tenant, mail_id=mail.mail_id, payload=summary)
-
-
-def failed_run(mail: AcceptedMail, failed: AgentRunFailed, sampling: SamplingDecision, span: trace.Span,
-               latency_ms: float, max_body_chars: int) -> AgentRunMessage:
-    sampled = sampling.sampled_for(failed.prompt.name)
-    evidence = RunEvidence(**_source(mail, max_body_chars), reply=failed.cause.reply, facts=None,
-                           attempts=failed.cause.attempts) if sampled else None
-    summary = AgentRun(**_ids(span), prompts=[failed.prompt], model=failed.cause.model, input_tokens=0,
-                       output_tokens=0, latency_ms=latency_ms, outcome="failed", intent=None, crm_action=None,
-                       high_stakes=None, sampled=sampled, evidence=evidence)
-    return AgentRunMessage(tenant=mail.tenant, mail_id=mail.mail_id, payload=summary)
+        **_ids(span), prompts=state.prompts, model=state.model, input_tokens=state.input_tokens,
+        output_tokens=state.output_tokens, latency_ms=latency_ms, outcome=outcome,
+        intent=str(facts.intent) if facts else None, crm_action=crm_action,
+        high_stakes=facts.high_stakes if facts else None, sampled=sampled, evidence=evidence,
+        terminal_state=str(state.terminal) if state.terminal else None, tool_calls=state.tool_calls)
+    return AgentRunMessage(tenant=state.mail.tenant, mail_id=state.mail_id, payload=summary)

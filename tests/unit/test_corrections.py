@@ -121,6 +121,7 @@ def test_corrected_facts_count_on_a_rejection_and_the_run_evidence_stands_in_for
     rejected = candidate_from(decision(facts(crm_action="none"), verdict="reject"), EVIDENCE, RUN)
     assert rejected is not None and [c.field for c in rejected.corrections] == ["crm_action"]
     message = decision(facts(intent="complaint"))
+    assert message.payload.proposed is not None
     without_facts = message.model_copy(update={"payload": message.payload.model_copy(update={
         "proposed": message.payload.proposed.model_copy(update={"facts": None})})})
     from_evidence = candidate_from(without_facts, EVIDENCE, RUN)

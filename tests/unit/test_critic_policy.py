@@ -38,7 +38,8 @@ async def test_a_refund_from_the_trusted_facts_within_the_limit_is_allowed() -> 
 
 
 async def test_read_only_calls_are_allowed() -> None:
-    assert (await _verdict(PlannedCall("lookup_customer", {"customer_address": "<EMAIL_1>"}))).verdict == Verdict.ALLOW
+    lookup = PlannedCall("lookup_customer", {"customer_key": "cust_0123456789abcdef01234567"})
+    assert (await _verdict(lookup)).verdict == Verdict.ALLOW
 
 
 async def test_a_refund_above_the_tenant_limit_needs_a_person() -> None:

@@ -29,7 +29,7 @@ def _input(*observations: Observation) -> PlanInput:
 
 
 async def test_the_model_is_offered_every_tool_and_sees_the_mail_only_spotlighted() -> None:
-    model = ScriptedToolModel([("lookup_customer", {"customer_address": "<EMAIL_1>"})])
+    model = ScriptedToolModel([("lookup_customer", {"customer_key": "cust_0123456789abcdef01234567"})])
     step = await plan_next(model.client, LocalPrompts(), _input())
     request = model.requests[0]
     assert [tool["function"]["name"] for tool in request["tools"]] == [spec.function for spec in TOOL_CATALOG]

@@ -78,7 +78,7 @@ def candidate_from(decision_message: ReviewDecisionMessage, evidence: RunEvidenc
 
     Corrected facts count whatever the verdict: a reviewer who rejects the action may still fix the facts."""
     decision = decision_message.payload
-    proposed = decision.proposed.facts or evidence.facts
+    proposed = (decision.proposed.facts if decision.proposed is not None else None) or evidence.facts
     if decision.corrected is None or proposed is None:
         return None
     corrections = field_corrections(proposed, decision.corrected)

@@ -1,0 +1,105 @@
+"""The runtime's use cases, between the thin subscribers and the run driver: take a mail, take a tool result, take
+a review decision, resume every unfinished run at start.
+
+A mail's run state is written to Redis before its handler returns, so the offset FastStream commits then is only
+ever that of a durably recorded run; the run itself goes on in a task. A result whose call id no run asked for is
+dead-lettered (``tool.<name>.results.dlq.v1``, with the reason): it is evidence of a misrouted or forged result
+and worth keeping. A late result for a call that already expired is kept in Redis and logged, nothing more.
+"""
+
+import asyncio
+import logging
+
+from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from services.runtime.review_flow import apply_decision
+from services.runtime.run_deps import RunDeps
+from services.runtime.run_driver import drive
+from services.runtime.run_persistence import persist
+from services.runtime.run_scheduler import RunScheduler
+from services.runtime.run_state import AuditCursor, RunPhase, RunState
+from shared.contracts.mail import AcceptedMail
+from shared.contracts.review import ReviewDecisionMessage
+from shared.contracts.tool_calls import ToolCallResult
+from shared.errors import DeadLetter
+from shared.tracing import attributes
+
+logger = logging.getLogger("mailspine.runtime")
+tracer = trace.get_tracer("mailspine.runtime")
+RETRY_SECONDS = (0.5, 2.0, 5.0, 15.0, 30.0)
+
+
+class AgentRuntime:
+    def __init__(self, deps: RunDeps, scheduler: RunScheduler | None = None) -> None:
+        self.deps = deps
+        self.scheduler = scheduler or RunScheduler(deps.settings.max_in_flight)
+
+    async def accept(self, mail: AcceptedMail, *, source: tuple[str, int, int] | None = None,
+                     sampling: str | None = None) -> None:
+        store = self.deps.store
+        if self.scheduler.is_scheduled(mail.mail_id) or await store.is_done(mail.mail_id):
+            trace.get_current_span().set_attribute(attributes.OUTCOME, "already_run")
+            return
+        state = await store.load(mail.mail_id)
+        if state is None:
+            state = RunState(mail=mail, sequence=await store.next_sequence(), source=source, sampling=sampling,
+                             audit=AuditCursor(chain_id=f"runtime:{mail.mail_id}"))
+            TraceContextTextMapPropagator().inject(state.trace_carrier)  # the consumed mail's span
+            await store.save(state)
+        if state.phase != RunPhase.AWAIT_REVIEW:
+            await self._schedule(state)
+
+    async def resume_all(self) -> int:
+        """Schedules every unfinished run that is not waiting for a person, in arrival order."""
+        runs = [state for state in await self.deps.store.active_runs() if state.phase != RunPhase.AWAIT_REVIEW]
+        for state in runs:
+            await self._schedule(state)
+        logger.info("resumed %d unfinished runs", len(runs))
+        return len(runs)
+
+    async def take_result(self, result: ToolCallResult) -> None:
+        store = self.deps.store
+        mail_id = await store.run_of_call(result.call_id)
+        if mail_id is None:
+            raise DeadLetter(f"no run asked for call {result.call_id} ({result.tool}, run {result.run_id})")
+        first = await store.keep_result(result)
+        if not self.deps.executor.deliver(result):
+            logger.info("result of call %s (%s, %s) kept; no run waits for it here%s", result.call_id, result.tool,
+                        result.status, "" if first else " (a repeat)")
+
+    async def take_decision(self, message: ReviewDecisionMessage) -> str | None:
+        """Applies a person's decision to the paused run; returns why it was refused, or None."""
+        await self.scheduler.settled(message.mail_id)  # a run that has just paused may still be saving its state
+        state = await self.deps.store.load(message.mail_id)
+        if state is None:
+            logger.warning("decision %s for mail %s: no unfinished run", message.payload.decision_id, message.mail_id)
+            return "no unfinished run for this mail"
+        context = TraceContextTextMapPropagator().extract(state.trace_carrier)
+        with tracer.start_as_current_span("review.decision", context=context) as span:
+            span.set_attributes({attributes.MAIL_ID: state.mail_id, "mailspine.review.verdict":
+                                 message.payload.verdict, "mailspine.review.reviewer": message.payload.reviewer})
+            refused = await apply_decision(state, message.payload, self.deps)
+            span.set_attribute(attributes.OUTCOME, refused or "applied")
+            await persist(state, self.deps)
+        if state.phase == RunPhase.EXECUTE:
+            await self._schedule(state)
+        return refused
+
+    async def _schedule(self, state: RunState) -> None:
+        await self.scheduler.submit(state.mail_id, state.thread_id, lambda: self._drive(state.mail_id))
+
+    async def _drive(self, mail_id: str) -> None:
+        """Drives the run from its saved state; a failing step (a dependency down) is retried from there."""
+        for delay in (*RETRY_SECONDS, None):
+            state = await self.deps.store.load(mail_id)
+            if state is None:
+                return
+            try:
+                await drive(state, self.deps)
+                return
+            except Exception:
+                if delay is None:
+                    raise
+                logger.exception("run %s failed in phase %s; retrying in %.1f s", mail_id, state.phase, delay)
+                await asyncio.sleep(delay)
