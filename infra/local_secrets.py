@@ -11,6 +11,7 @@ from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
+from shared.smtp_relay import SMTP_RELAY_USERS, smtp_relay_password_file
 
 
 def _password() -> str:
@@ -23,10 +24,12 @@ def _aes_key() -> str:
 
 def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
     """Every secret file a local install needs, with how to make it: a Kafka password per principal,
-    the Weaviate API key, the PII vault key."""
+    the Weaviate API key, the PII vault key, a password per SMTP relay user."""
     kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
+    smtp_relay = [(smtp_relay_password_file(user, paths), _password) for user in SMTP_RELAY_USERS]
     return [
         *kafka,
+        *smtp_relay,
         (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
         (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
     ]

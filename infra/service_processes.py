@@ -20,6 +20,7 @@ from services.mail_ingest.settings import MailIngestSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
+from shared.smtp_relay import SmtpRelaySettings
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ def lmtp_ready(host: str, port: int) -> str:
         return type(exc).__name__
 
 
+def smtp_ready(host: str, port: int) -> str:
+    """"Stable" once the SMTP server greets and answers EHLO."""
+    try:
+        with smtplib.SMTP(host, port, timeout=2.0) as client:
+            code, _ = client.ehlo()
+            return "Stable" if code == 250 else f"EHLO answered {code}"
+    except (OSError, smtplib.SMTPException) as exc:
+        return type(exc).__name__
+
+
 SERVICES = (
     # the registry first: the runtime resolves its prompts from what the registry bootstrapped
     ServiceSpec("registry", "services.registry", None, health_url=f"{RegistrySettings().url}/healthz"),
@@ -54,6 +65,9 @@ SERVICES = (
     # the LMTP ingest: mail servers deliver here; it publishes to mail.inbound.v1 and consumes nothing
     ServiceSpec("mail-ingest", "services.mail_ingest", None,
                 ready=lambda: lmtp_ready(MailIngestSettings().host, MailIngestSettings().port)),
+    # the stand-in for the organisation's outbound relay: the email sender delivers here (SMTP AUTH required)
+    ServiceSpec("smtp-relay", "standins.smtp_relay", None,
+                ready=lambda: smtp_ready(SmtpRelaySettings().host, SmtpRelaySettings().port)),
 )
 
 

@@ -6,6 +6,7 @@ from infra.local_secrets import ensure_local_secrets, kafka_password
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
+from shared.smtp_relay import SMTP_RELAY_USERS
 
 
 def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: Path) -> None:
@@ -13,7 +14,7 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
     # + the registry's API tokens and the evaluator's feedback tokens
-    assert len(created) == len(KAFKA_PRINCIPALS) + 2 + len(sources) + 2
+    assert len(created) == len(KAFKA_PRINCIPALS) + len(SMTP_RELAY_USERS) + 2 + len(sources) + 2
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
