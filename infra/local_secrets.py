@@ -24,7 +24,7 @@ def _aes_key() -> str:
 
 def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
     """Every secret file a local install needs, with how to make it: a Kafka password per principal,
-    the Weaviate API key, the PII vault key, a password per SMTP relay user."""
+    the Weaviate API key, the PII vault key, the customer-key secret, a password per SMTP relay user."""
     kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
     smtp_relay = [(smtp_relay_password_file(user, paths), _password) for user in SMTP_RELAY_USERS]
     return [
@@ -32,6 +32,7 @@ def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str
         *smtp_relay,
         (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
         (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
+        (paths.secrets_dir / "mailspine_customer_key_secret", _password),  # shared/customer_keys.py
     ]
 
 

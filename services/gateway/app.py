@@ -10,6 +10,7 @@ from services.gateway.redaction import PiiRedactor
 from services.gateway.replay import ReplayGuard
 from services.gateway.settings import GatewaySettings
 from shared.broker import build_broker
+from shared.customer_keys import CustomerKeys
 from shared.eval_sampling import load_policy
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.pii_vault import PiiVault
@@ -27,6 +28,7 @@ def build_deps(settings: GatewaySettings, redis: Redis) -> GatewayDeps:
         vault=PiiVault(redis, PiiVaultSettings.load().key(), settings.pii_vault_ttl_seconds),
         classifier=build_classifier(settings),
         sampling=load_policy(settings.sampling_policy),
+        customer_keys=CustomerKeys.load(),
     )
 
 

@@ -31,6 +31,7 @@ from shared.contracts.mail import (
     QuarantineReason,
     mail_id_for,
 )
+from shared.customer_keys import CustomerKeys
 from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
@@ -60,6 +61,7 @@ class GatewayDeps:
     vault: PiiSealer
     classifier: InjectionClassifier
     sampling: SamplingPolicy
+    customer_keys: CustomerKeys
 
     def content_inspector(self) -> "ContentInspector":
         return ContentInspector(self.settings, self.redactor, self.classifier)
@@ -121,7 +123,8 @@ async def admit(raw: bytes, headers: dict[str, str], position: str, deps: Gatewa
                               deps.content_inspector(), evidence, stages)
     await deps.vault.store(inbound.mail_id, with_sender_address(content.secrets, content.accepted.sender_address))
     stages.done("vault")
-    return AcceptedMail(tenant=inbound.tenant, mail_id=inbound.mail_id, payload=content.accepted)
+    accepted = content.accepted.model_copy(update={"address_keys": deps.customer_keys.of_placeholders(content.secrets)})
+    return AcceptedMail(tenant=inbound.tenant, mail_id=inbound.mail_id, payload=accepted)
 
 
 @dataclass(frozen=True)

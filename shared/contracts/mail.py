@@ -81,6 +81,8 @@ class AcceptedMailBody(BaseModel):
     guardrail: GuardrailSummary
     requires_human_review: bool
     redacted_entities: dict[str, int] = Field(description="how many values of each PII type were redacted")
+    address_keys: dict[str, str] = Field(default_factory=dict, description="the customer key (cust_...) of each "
+                                         "e-mail placeholder, the sender's included: how tools name customers")
     received_at: datetime
 
 

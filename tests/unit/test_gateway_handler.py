@@ -17,6 +17,7 @@ from services.gateway.redaction import PiiRedactor
 from services.gateway.settings import GatewaySettings
 from shared.contracts.mail import InboundMail, mail_id_for
 from shared.contracts.topics import MAIL_INBOUND
+from shared.customer_keys import CustomerKeys, customer_key
 from shared.eval_sampling import load_policy
 from shared.mail_publisher import inbound_from_eml, inbound_headers
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
@@ -66,7 +67,7 @@ async def gateway(tmp_path: Path, redactor: PiiRedactor) -> AsyncIterator[Gatewa
         settings=settings, keyring=keyring, policy=DeliveryPolicy.load(settings.policy_file),
         replay=FirstSightings(), redactor=redactor, vault=vault,
         classifier=build_classifier(settings),
-        sampling=load_policy(settings.sampling_policy)))
+        sampling=load_policy(settings.sampling_policy), customer_keys=CustomerKeys(b"k" * 32)))
     async with TestKafkaBroker(broker) as test_broker:
         yield GatewayUnderTest(test_broker, publishers, keyring, vault)
 
@@ -98,6 +99,8 @@ async def test_a_signed_authorized_mail_is_accepted_redacted_and_audited(gateway
     assert (accepted["mail_id"], accepted["tenant"]) == (mail_id, "acme")
     assert "dana.whitfield@northwind.example" not in str(accepted)  # sealed in the vault, not published
     assert "dana.whitfield@northwind.example" in gateway.vault.originals[mail_id].values()
+    sender = accepted["payload"]["sender_address"]
+    assert accepted["payload"]["address_keys"][sender] == customer_key(b"k" * 32, "Dana.Whitfield@northwind.example")
     gateway.publishers.quarantine.mock.assert_not_called()
     gateway.publishers.audit.mock.assert_called_once()
     assert gateway.publishers.audit.mock.call_args.args[0]["action"] == "gateway.accepted"

@@ -5,20 +5,26 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.customer_keys import CUSTOMER_KEY_PATTERN
+
 
 class LookupCustomer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    customer_address: str = Field(min_length=3, max_length=320, description="a placeholder such as <EMAIL_1> "
-                                  "or an address; the tool resolves it")
+    customer_key: str = Field(pattern=CUSTOMER_KEY_PATTERN, description="the customer's pseudonymous key "
+                              "(cust_...), as the accepted mail's address_keys name it")
 
 
 class CustomerRecord(BaseModel):
+    """What the model may see of a CRM record: keys and ids, never a name or an address (the history tool holds
+    no vault key, so it could not turn them into placeholders; it leaves them out)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    customer_id: str
-    display_name: str | None = Field(description="placeholder-safe: the tool never returns a raw name to the model")
-    addresses: list[str] = Field(description="e-mail addresses on record; a reply may go to any of them")
+    customer_key: str = Field(pattern=CUSTOMER_KEY_PATTERN)
+    customer_id: str = Field(description="the CRM's own id of the customer")
+    address_keys: list[str] = Field(description="the customer keys of the e-mail addresses on record (never the "
+                                    "addresses): a reply may go to any address whose key is here")
     tier: str | None = None
 
 
