@@ -18,6 +18,7 @@ from shared.contracts.topics import (
     EVAL_SCORES,
     MAIL_ACCEPTED,
     MAIL_INBOUND,
+    MAIL_OUTBOUND,
     MAIL_QUARANTINE,
     REGISTRY_EVENTS,
     REGISTRY_PROMPTS,
@@ -56,6 +57,8 @@ ACCESS = (
            writes=(tool_requests("crm_writer"), REVIEW_REQUESTS, AGENT_RUNS, dead_letter_topic(MAIL_ACCEPTED))),
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
+    Access("tool-email-sender", reads=(tool_requests("email_sender"),), groups=("tool-email-sender",),
+           writes=(tool_results("email_sender"), MAIL_OUTBOUND, dead_letter_topic(tool_requests("email_sender")))),
     Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS,)),
     Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime

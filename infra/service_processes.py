@@ -58,6 +58,10 @@ SERVICES = (
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # the stand-in for the organisation's outbound relay: the email sender delivers here (SMTP AUTH required)
+    ServiceSpec("smtp-relay", "standins.smtp_relay", None,
+                ready=lambda: smtp_ready(SmtpRelaySettings().host, SmtpRelaySettings().port)),
+    ServiceSpec("tool-email-sender", "services.tools.email_sender", "tool-email-sender"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers
@@ -65,9 +69,6 @@ SERVICES = (
     # the LMTP ingest: mail servers deliver here; it publishes to mail.inbound.v1 and consumes nothing
     ServiceSpec("mail-ingest", "services.mail_ingest", None,
                 ready=lambda: lmtp_ready(MailIngestSettings().host, MailIngestSettings().port)),
-    # the stand-in for the organisation's outbound relay: the email sender delivers here (SMTP AUTH required)
-    ServiceSpec("smtp-relay", "standins.smtp_relay", None,
-                ready=lambda: smtp_ready(SmtpRelaySettings().host, SmtpRelaySettings().port)),
 )
 
 

@@ -1,3 +1,4 @@
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,3 +12,8 @@ class EmailSenderSettings(BaseSettings):
     # the right-hand side of the Message-IDs it makes, one per call id
     message_id_domain: str = "mailspine.localhost"
     vault_ttl_seconds: int = 30 * 24 * 3600
+    # how long a sent reply is remembered by call id; longer than any redelivery or replay window
+    sent_ttl_seconds: int = 30 * 24 * 3600
+    # the CRM's read API (an address on the sender's record may receive); empty: only the sender may
+    crm_url: str = ""
+    crm_read_token: SecretStr = Field(default=SecretStr(""), description="a bearer token of scope crm:read")
