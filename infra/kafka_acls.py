@@ -59,7 +59,9 @@ ACCESS = (
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
     Access("tool-email-sender", reads=(tool_requests("email_sender"),), groups=("tool-email-sender",),
            writes=(tool_results("email_sender"), MAIL_OUTBOUND, dead_letter_topic(tool_requests("email_sender")))),
-    Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS,)),
+    Access("tool-history", reads=(tool_requests("history"),), groups=("tool-history",),
+           writes=(tool_results("history"), dead_letter_topic(tool_requests("history")))),
+    Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS, dead_letter_topic(CRM_WRITES))),
     Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log

@@ -12,6 +12,7 @@ from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
 from shared.smtp_relay import SMTP_RELAY_USERS, smtp_relay_password_file
+from standins.crm.access import ensure_crm_tokens
 
 
 def _password() -> str:
@@ -60,6 +61,8 @@ def ensure_local_secrets(paths: PathSettings | None = None) -> list[Path]:
     feedback_tokens = paths.secrets_dir / "evaluator" / "tokens.yaml"
     if ensure_feedback_tokens(feedback_tokens):  # who may send thumbs up or down (services/evaluator/access.py)
         created.append(feedback_tokens)
+    # who may read the CRM stand-in, and each reader's own token (standins/crm/access.py)
+    created += ensure_crm_tokens(paths.secrets_dir / "crm" / "tokens.yaml", paths.secrets_dir)
     return created
 
 

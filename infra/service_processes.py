@@ -21,6 +21,7 @@ from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
 from shared.smtp_relay import SmtpRelaySettings
+from standins.crm.settings import CrmStandinSettings
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ SERVICES = (
     ServiceSpec("smtp-relay", "standins.smtp_relay", None,
                 ready=lambda: smtp_ready(SmtpRelaySettings().host, SmtpRelaySettings().port)),
     ServiceSpec("tool-email-sender", "services.tools.email_sender", "tool-email-sender"),
+    # stands in for the customer's CRM: takes crm.writes.v1, answers on crm.acks.v1, serves a read API
+    ServiceSpec("crm-standin", "standins.crm", "crm", health_url=f"{CrmStandinSettings().url}/healthz"),
+    ServiceSpec("tool-history", "services.tools.history", "tool-history"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers

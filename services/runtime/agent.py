@@ -11,13 +11,15 @@ from typing import Any, Protocol
 import openai
 from opentelemetry import trace
 
+from services.runtime.crm_call import approved_crm_call, write_crm_arguments
 from services.runtime.decision import Decision, Route, decide
 from services.runtime.extraction import EXTRACT_PROMPT, ExtractionOutcome, InvalidModelOutput, extract_facts
 from shared.contracts.agent_run import PromptUse
-from shared.contracts.crm import CrmAction, CrmWriteRequest, CrmWriteRequestMessage
+from shared.contracts.crm import CrmAction, CrmWriteRequest
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.registry import Label
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
+from shared.contracts.tool_calls import ToolCallMessage
 from shared.errors import DeadLetter
 from shared.spotlight import is_spotlighted, unmark
 from shared.tracing import attributes
@@ -42,7 +44,7 @@ class AgentResult:
     decision: Decision
     extraction: ExtractionOutcome
     prompt: PromptUse
-    crm_call: CrmWriteRequestMessage | None
+    crm_call: ToolCallMessage | None
     review: ReviewRequestMessage | None
 
 
@@ -95,11 +97,11 @@ async def run_agent(mail: AcceptedMail, deps: AgentDeps) -> AgentResult:
                                   customer_address=body.sender_address,  # a placeholder; only the tool reveals it
                                   summary=summary, facts=outcome.extraction)
         span.set_attribute(attributes.TOOL_NAME, "crm_writer")
-        span.set_attribute(attributes.TOOL_CALL_ID, request.call_id)
-        call = CrmWriteRequestMessage(tenant=mail.tenant, mail_id=mail.mail_id, payload=request)
         if decision.route == Route.HUMAN_REVIEW:
+            span.set_attribute(attributes.TOOL_CALL_ID, request.call_id)
             review = ReviewRequestMessage(tenant=mail.tenant, mail_id=mail.mail_id,
                                           payload=ReviewRequest(reason=decision.reason, proposed=request))
         else:
-            crm_call = call
+            crm_call = approved_crm_call(mail, write_crm_arguments(mail, action, summary, outcome.extraction))
+            span.set_attribute(attributes.TOOL_CALL_ID, crm_call.payload.call_id)
     return AgentResult(decision=decision, extraction=outcome, prompt=prompt, crm_call=crm_call, review=review)

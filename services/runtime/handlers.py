@@ -18,9 +18,9 @@ from services.runtime.run_summary import completed_run, failed_run
 from services.runtime.settings import RuntimeSettings
 from shared.broker import durable_subscriber
 from shared.contracts.agent_run import AgentRunMessage
-from shared.contracts.crm import CrmWriteRequestMessage
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.review import ReviewRequestMessage
+from shared.contracts.tool_calls import ToolCallMessage
 from shared.contracts.topics import AGENT_RUNS, MAIL_ACCEPTED, REVIEW_REQUESTS, tool_requests
 from shared.eval_sampling import BAGGAGE_KEY, SamplingDecision
 from shared.tracing import attributes
@@ -53,9 +53,10 @@ def register(broker: KafkaBroker, settings: RuntimeSettings) -> RuntimePublisher
                               description="One summary per run, failed runs included; key = mail id."),
         reviews=broker.publisher(REVIEW_REQUESTS, schema=ReviewRequestMessage, title=f"{REVIEW_REQUESTS}:{service}",
                                  description="A proposed action a person must approve, edit or reject; key = mail id."),
-        crm_calls=broker.publisher(CRM_WRITER_REQUESTS, schema=CrmWriteRequestMessage,
+        crm_calls=broker.publisher(CRM_WRITER_REQUESTS, schema=ToolCallMessage,
                                    title=f"{CRM_WRITER_REQUESTS}:{service}",
-                                   description="One CRM write the agent decided on; key = mail id."),
+                                   description="One CRM-writer tool call the agent decided on, approved for its "
+                                               "exact arguments; key = mail id."),
     )
 
     @durable_subscriber(broker, MAIL_ACCEPTED, group_id=settings.consumer_group)

@@ -1,6 +1,7 @@
-"""Contracts of the CRM-writer tool (tool.crm_writer.*) and of crm.writes.v1."""
+"""Contracts of crm.writes.v1 and crm.acks.v1, and of a CRM write proposed to a person (review.requests.v1)."""
 
 import hashlib
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,39 +40,26 @@ class CrmWriteRequest(BaseModel):
     facts: Extraction | None = Field(default=None, description="what the extraction step found; may hold placeholders")
 
 
-class CrmWriteRequestMessage(Envelope[CrmWriteRequest]):
-    pass
-
-
 class CrmWrite(BaseModel):
+    """Value of crm.writes.v1, key = idempotency key: the only message that carries a customer's real address
+    (the CRM is the customer's own system of record); placeholders in its texts are revealed."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     idempotency_key: str
     action: CrmAction
     customer_address: str
+    customer_key: str | None = Field(default=None, description="the address's customer key (cust_...)")
     summary: str
+    order_id: str | None = None
+    invoice_id: str | None = None
+    amount: Decimal | None = Field(default=None, description="refunds, disputes: the sum at stake")
+    currency: str | None = None
+    new_address: str | None = Field(default=None, description="update_address: the new postal address")
     facts: Extraction | None = Field(default=None, description="the extracted facts, placeholders revealed")
 
 
 class CrmWriteMessage(Envelope[CrmWrite]):
-    pass
-
-
-class ToolOutcome(StrEnum):
-    WRITTEN = "written"
-    DUPLICATE = "duplicate"
-
-
-class ToolResult(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    call_id: str
-    tool: str
-    outcome: ToolOutcome
-    idempotency_key: str
-
-
-class ToolResultMessage(Envelope[ToolResult]):
     pass
 
 
@@ -81,7 +69,8 @@ class CrmAck(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     idempotency_key: str
-    action: CrmAction
+    action: str = Field(max_length=128, description="the write's action as the CRM received it (an unknown one is "
+                                                    "rejected, and named here all the same)")
     accepted: bool
     reason: str | None = Field(default=None, max_length=2000, description="why the CRM refused the write")
 

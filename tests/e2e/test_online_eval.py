@@ -26,7 +26,15 @@ from shared.contracts.extraction import Extraction
 from shared.contracts.review import ReviewDecision, ReviewDecisionMessage
 from shared.contracts.topics import CRM_ACKS, REVIEW_DECISIONS
 from shared.settings import RedisSettings
-from tests.support.eval_helpers import feedback_token, golden_inbound, publish_as, run_of, scores_of, send
+from tests.support.eval_helpers import (
+    feedback_token,
+    golden_inbound,
+    publish_as,
+    run_of,
+    score_of_origin,
+    scores_of,
+    send,
+)
 from tests.support.helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("running_services")
@@ -82,8 +90,9 @@ def test_a_crm_rejection_a_reviewer_edit_and_a_thumbs_down_are_joined_to_the_run
         scored_mail: tuple[str, dict]) -> None:
     mail_id, run = scored_mail
     tenant, facts = run["tenant"], _facts(run)
+    ack_key = uuid.uuid4().hex
     ack = CrmAckMessage(tenant=tenant, mail_id=mail_id, payload=CrmAck(
-        idempotency_key=uuid.uuid4().hex, action="log_interaction", accepted=False, reason="customer not found"))
+        idempotency_key=ack_key, action="log_interaction", accepted=False, reason="customer not found"))
     publish_as("crm", CRM_ACKS, ack.model_dump(mode="json"), mail_id)
     proposed = CrmWriteRequest(call_id="call-test", action="log_interaction", customer_address="<EMAIL_1>",
                                summary="test", facts=facts)
@@ -100,6 +109,8 @@ def test_a_crm_rejection_a_reviewer_edit_and_a_thumbs_down_are_joined_to_the_run
     assert answer.json()["trace_id"] == run["payload"]["trace_id"]
 
     scores = scores_of(mail_id, {CRM_ACCEPTED, REVIEW_UNEDITED, THUMBS_UP})
+    # the CRM stand-in acknowledges the run's own write too: this test's rejection is the ack with its key
+    scores[CRM_ACCEPTED] = score_of_origin(mail_id, CRM_ACCEPTED, f"ack:{ack_key}")
     assert scores[CRM_ACCEPTED]["passed"] is False and scores[CRM_ACCEPTED]["detail"]["reason"] == "customer not found"
     assert scores[REVIEW_UNEDITED]["passed"] is False
     assert set(scores[REVIEW_UNEDITED]["detail"]["corrected_fields"]) == {"order_ids", "high_stakes"}
@@ -149,10 +160,11 @@ def test_mailspine_quality_counts_the_tenants_scores(scored_mail: tuple[str, dic
 
 def test_a_signal_that_arrives_before_its_run_is_applied_when_the_run_comes() -> None:
     [mail] = golden_inbound("globex", 1)  # the mail id is known before the mail is sent
+    ack_key = uuid.uuid4().hex
     ack = CrmAckMessage(tenant="globex", mail_id=mail.mail_id, payload=CrmAck(
-        idempotency_key=uuid.uuid4().hex, action="log_interaction", accepted=True))
+        idempotency_key=ack_key, action="log_interaction", accepted=True))
     publish_as("crm", CRM_ACKS, ack.model_dump(mode="json"), mail.mail_id)
     send([mail])
     run = run_of(mail.mail_id)
-    accepted = scores_of(mail.mail_id, {CRM_ACCEPTED})[CRM_ACCEPTED]
+    accepted = score_of_origin(mail.mail_id, CRM_ACCEPTED, f"ack:{ack_key}")
     assert accepted["passed"] is True and accepted["run"]["trace_id"] == run["payload"]["trace_id"]

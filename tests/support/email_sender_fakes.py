@@ -32,7 +32,7 @@ class CrmRecords:
     records: list[frozenset[str]] = field(default_factory=lambda: [frozenset({SENDER, COLLEAGUE})])
     asked: list[str] = field(default_factory=list)
 
-    async def addresses_on_record(self, address: str) -> frozenset[str]:
+    async def addresses_on_record(self, tenant: str, address: str) -> frozenset[str]:
         self.asked.append(address)
         return next((record for record in self.records if address in record), frozenset())
 

@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from offline_eval.golden_mail import rfc5322
 from services.evaluator.settings import EvaluatorSettings
+from shared.contracts.eval_score import score_id
 from shared.contracts.mail import InboundMail
 from shared.contracts.topics import AGENT_RUNS, EVAL_SCORES
 from shared.golden import load_golden
@@ -66,6 +67,14 @@ def scores_of(mail_id: str, metrics: set[str], timeout: float = 60) -> dict[str,
 
     records = read_until(EVAL_SCORES, lambda rs: metrics <= found(rs), timeout)
     return {r["payload"]["metric"]: r["payload"] for r in records if r.get("mail_id") == mail_id}
+
+
+def score_of_origin(mail_id: str, metric: str, origin: str, timeout: float = 60) -> dict[str, Any]:
+    """The one eval.scores.v1 payload of ``metric`` for ``mail_id`` from ``origin`` (e.g. ``ack:<idempotency key>``):
+    a mail can have several scores of one metric (the CRM stand-in's ack and a test's own)."""
+    wanted = score_id(metric, mail_id, origin)
+    records = read_until(EVAL_SCORES, lambda rs: any(r["payload"]["score_id"] == wanted for r in rs), timeout)
+    return next(r["payload"] for r in records if r["payload"]["score_id"] == wanted)
 
 
 def run_of(mail_id: str, timeout: float = 60) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The CRM writer's register() in memory: a tool request in, one CRM write per idempotency key and a tool result
-out, through FastStream's test broker with fake idempotency and vault ports."""
+"""The CRM writer on the tool-service machinery, in memory: an approved WriteCrm call in, one CRM write per
+idempotency key (address and texts revealed, customer key added) and a tool result out, through FastStream's
+test broker with fake idempotency and vault ports."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -7,16 +8,19 @@ from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-from faststream.kafka.call_wrapper import KafkaHandlerCallWrapper
 
 from services.tools.crm_writer.handlers import CrmWriterDeps, CrmWriterPublishers, provide, register
 from services.tools.crm_writer.settings import CrmWriterSettings
-from shared.contracts.crm import CrmAction, CrmWriteRequest, CrmWriteRequestMessage, crm_idempotency_key
+from shared.contracts.crm import CrmAction, crm_idempotency_key
 from shared.contracts.topics import tool_requests
-from tests.support.in_memory_broker import handler_of, read_dead_letters, unit_broker
+from shared.customer_keys import customer_key
+from shared.tool_service import InMemoryCallResults
+from tests.support.in_memory_broker import unit_broker
+from tests.support.tool_calls import tool_call
 
-REFUND = CrmAction("create_refund_case")  # the enum is built from the label vocabulary at run time
+REFUND = CrmAction("create_refund_case")
 REQUESTS = tool_requests("crm_writer")
+SECRET = b"unit-test-customer-key-secret-32b"
 
 
 @dataclass
@@ -43,63 +47,74 @@ class CrmWriterUnderTest:
     broker: KafkaBroker
     publishers: CrmWriterPublishers
     written: RememberedKeys
-    dead_letters: KafkaHandlerCallWrapper[Any, Any]
+
+    def results(self) -> list[dict[str, Any]]:
+        return [call.args[0]["payload"] for call in self.publishers.tool.results.mock.call_args_list]
 
 
 @pytest.fixture
 async def crm_writer() -> AsyncIterator[CrmWriterUnderTest]:
     broker = unit_broker("tool-crm-writer")
     publishers = register(broker, CrmWriterSettings())
-    dead_letters = read_dead_letters(broker, REQUESTS)
     written = RememberedKeys()
-    provide(broker, CrmWriterDeps(written=written,
-                                  vault=SealedValues({("m-1", "<EMAIL_1>"): "dana@northwind.example"})))
+    vault = SealedValues({("m-1", "<EMAIL_1>"): "dana@northwind.example", ("m-1", "<PERSON_1>"): "Dana Whitfield"})
+    provide(broker, CrmWriterDeps(written=written, vault=vault, customer_key_of=lambda a: customer_key(SECRET, a),
+                                  results=InMemoryCallResults(), rate_gate=None), publishers)
     async with TestKafkaBroker(broker) as test_broker:
-        yield CrmWriterUnderTest(test_broker, publishers, written, dead_letters)
+        yield CrmWriterUnderTest(test_broker, publishers, written)
 
 
-def _request(customer_address: str = "<EMAIL_1>") -> CrmWriteRequestMessage:
-    call = CrmWriteRequest(call_id="call-1", action=REFUND, customer_address=customer_address,
-                           summary="Refund order AC-558213")
-    return CrmWriteRequestMessage(tenant="acme", mail_id="m-1", payload=call)
+def _arguments(customer_address: str = "<EMAIL_1>", action: str = REFUND) -> dict[str, Any]:
+    return {"action": action, "customer_address": customer_address, "summary": "<PERSON_1> asks for a refund",
+            "order_id": "AC-558213", "amount": "418.00", "currency": "EUR"}
 
 
-async def test_a_request_becomes_one_crm_write_with_the_revealed_address_and_a_written_result(
+async def test_an_approved_call_becomes_one_crm_write_with_the_revealed_address_and_the_customer_key(
         crm_writer: CrmWriterUnderTest) -> None:
-    request = _request()
-    await crm_writer.broker.publish(request.model_dump(mode="json"), REQUESTS, key=b"m-1")
+    call = tool_call("crm_writer", _arguments())
+    await crm_writer.broker.publish(call.model_dump(mode="json"), REQUESTS, key=b"m-1")
 
-    handler_of(crm_writer.broker, REQUESTS).mock.assert_called_once_with(request.model_dump(mode="json"))
     key = crm_idempotency_key("m-1", REFUND)
-    crm_writer.publishers.crm_writes.mock.assert_called_once()
-    write = crm_writer.publishers.crm_writes.mock.call_args.args[0]
-    assert write["payload"]["customer_address"] == "dana@northwind.example"
-    assert write["payload"]["idempotency_key"] == key
     await crm_writer.publishers.crm_writes.assert_called_once_with(key=key.encode())
-    await crm_writer.publishers.results.assert_called_once_with(key=b"m-1")
-    assert crm_writer.publishers.results.mock.call_args.args[0]["payload"]["outcome"] == "written"
+    write = crm_writer.publishers.crm_writes.mock.call_args.args[0]["payload"]
+    assert write["customer_address"] == "dana@northwind.example"
+    assert write["customer_key"] == customer_key(SECRET, "dana@northwind.example")
+    assert write["summary"] == "Dana Whitfield asks for a refund"
+    assert (write["idempotency_key"], write["amount"], write["currency"]) == (key, "418.00", "EUR")
+    await crm_writer.publishers.tool.results.assert_called_once_with(key=b"m-1")
+    [result] = crm_writer.results()
+    assert result["status"] == "ok" and result["output"] == {"idempotency_key": key, "published": True}
     assert crm_writer.written.keys == {key}
 
 
-async def test_a_redelivered_request_is_answered_as_a_duplicate_without_a_second_write(
+async def test_a_redelivered_call_is_answered_as_a_duplicate_without_a_second_write(
         crm_writer: CrmWriterUnderTest) -> None:
     for _ in range(2):
-        await crm_writer.broker.publish(_request().model_dump(mode="json"), REQUESTS, key=b"m-1")
+        await crm_writer.broker.publish(tool_call("crm_writer", _arguments()).model_dump(mode="json"), REQUESTS)
+    # another call (a new call id) for the same mail and action: the CRM's idempotency key still holds
+    await crm_writer.broker.publish(tool_call("crm_writer", _arguments(), call_id="call-2").model_dump(mode="json"),
+                                    REQUESTS)
 
     assert crm_writer.publishers.crm_writes.mock.call_count == 1
-    outcomes = [call.args[0]["payload"]["outcome"] for call in crm_writer.publishers.results.mock.call_args_list]
-    assert outcomes == ["written", "duplicate"]
+    results = crm_writer.results()
+    assert [(r["duplicate"], r["output"]["published"]) for r in results] == [(False, True), (True, True),
+                                                                             (False, False)]
 
 
-async def test_a_raw_address_instead_of_a_vault_placeholder_is_dead_lettered_and_nothing_is_written(
-        crm_writer: CrmWriterUnderTest) -> None:
-    await crm_writer.broker.publish(_request("dana@northwind.example").model_dump(mode="json"), REQUESTS,
-                                    key=b"m-1")
+async def test_a_call_without_an_approval_of_its_arguments_writes_nothing(crm_writer: CrmWriterUnderTest) -> None:
+    call = tool_call("crm_writer", _arguments(), approval_hash="f" * 64)
+    await crm_writer.broker.publish(call.model_dump(mode="json"), REQUESTS)
 
     crm_writer.publishers.crm_writes.mock.assert_not_called()
-    crm_writer.publishers.results.mock.assert_not_called()
-    crm_writer.dead_letters.mock.assert_called_once()
-    letter = crm_writer.dead_letters.mock.call_args.args[0]
-    assert letter["source_topic"] == REQUESTS
-    assert letter["error_type"] == "DeadLetter"
-    assert "not a PII-vault placeholder" in letter["error"]
+    [result] = crm_writer.results()
+    assert result["status"] == "refused" and "bound to other arguments" in result["reason"]
+
+
+async def test_a_raw_address_instead_of_a_vault_placeholder_is_refused_and_nothing_is_written(
+        crm_writer: CrmWriterUnderTest) -> None:
+    call = tool_call("crm_writer", _arguments("dana@northwind.example"))
+    await crm_writer.broker.publish(call.model_dump(mode="json"), REQUESTS)
+
+    crm_writer.publishers.crm_writes.mock.assert_not_called()
+    [result] = crm_writer.results()
+    assert result["status"] == "refused" and "not a PII-vault placeholder" in result["reason"]

@@ -1,12 +1,15 @@
 """The email sender's logic with fake ports: who may receive a reply, what the relay gets (real values) and
 what the topics get (placeholders), that a call id is sent once, and the per-recipient rate limit."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from limits import parse
 from limits.aio.storage import MemoryStorage
 
+from services.tools.email_sender.crm_directory import CrmReadApi
 from services.tools.email_sender.recipient_limit import RecipientGate
 from services.tools.email_sender.revealing import ReplyRefused
 from services.tools.email_sender.sending import DeadlinePassed, ReplySender, Sent
@@ -141,3 +144,24 @@ async def test_a_reply_whose_deadline_passed_while_it_waited_for_its_recipient_i
     with pytest.raises(DeadlinePassed):
         await send(reply_sender(relay, gate=gate), hello("<EMAIL_1>"), deadline=SENT_AT)
     assert relay.sent == []
+
+
+async def test_the_crm_directory_asks_the_read_api_by_address_with_its_token_and_reads_the_records_addresses() -> None:
+    seen: list[httpx.Request] = []
+
+    def crm(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if json.loads(request.content)["address"] != SENDER:
+            return httpx.Response(404)
+        return httpx.Response(200, json={
+            "tenant": "acme", "customer_id": "C-1", "customer_key": "cust_" + "0" * 24, "open_cases": [],
+            "interactions": [], "addresses": [{"address": SENDER, "customer_key": "cust_" + "0" * 24},
+                                              {"address": COLLEAGUE, "customer_key": "cust_" + "1" * 24}]})
+
+    directory = CrmReadApi(httpx.AsyncClient(base_url="http://crm", transport=httpx.MockTransport(crm),
+                                             headers={"Authorization": "Bearer t0ken"}))
+    assert await directory.addresses_on_record("acme", SENDER) == {SENDER, COLLEAGUE}
+    assert await directory.addresses_on_record("acme", "nobody@example.com") == frozenset()
+    assert seen[0].url.path == "/v1/tenants/acme/customers/by-address"
+    assert seen[0].headers["Authorization"] == "Bearer t0ken"
+    assert SENDER not in str(seen[0].url)  # the address travels in the body, not in URLs and access logs

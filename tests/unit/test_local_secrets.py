@@ -13,8 +13,9 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
-    # Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's feedback tokens
-    assert len(created) == len(KAFKA_PRINCIPALS) + len(SMTP_RELAY_USERS) + 3 + len(sources) + 2
+    # Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's feedback tokens;
+    # + the CRM stand-in's read tokens and one token file for each of its two readers
+    assert len(created) == len(KAFKA_PRINCIPALS) + len(SMTP_RELAY_USERS) + 3 + len(sources) + 2 + 3
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -4,9 +4,10 @@ from typing import Any
 import pytest
 
 from services.runtime.agent import AgentDeps, AgentResult, require_spotlighted, run_agent
-from services.tools.crm_writer.writer import crm_write_for, tool_result_for
-from shared.contracts.crm import CrmAction, ToolOutcome, crm_idempotency_key
+from shared.contracts.crm import CrmAction
 from shared.contracts.mail import AcceptedMail
+from shared.contracts.tool_calls import arguments_hash
+from shared.contracts.tools.crm_writer import WriteCrm
 from shared.errors import DeadLetter
 from tests.support.runtime_inputs import StaticPrompts, accepted_mail
 from tests.support.scripted_model import ScriptedModel
@@ -25,11 +26,14 @@ async def test_the_agent_asks_for_one_crm_write_with_a_deterministic_call_id() -
     assert first.payload.call_id == again.payload.call_id
     other = (await _run(accepted_mail("m-2"))).crm_call
     assert other is not None and first.payload.call_id != other.payload.call_id
-    assert first.payload.action == CrmAction.CREATE_REFUND_CASE
-    assert first.payload.facts is not None and first.payload.facts.order_ids == ["AC-1"]
-    assert first.payload.customer_address == "<EMAIL_1>"  # a placeholder: the runtime never holds the address
-    assert first.payload.summary.startswith("Refund\n\nPlease refund order AC-558213.")  # unmarked for people
-    assert len(first.payload.summary) == 100
+    arguments = WriteCrm.model_validate(first.payload.arguments)
+    assert arguments.action == CrmAction.CREATE_REFUND_CASE
+    assert arguments.order_id == "AC-1"
+    assert arguments.customer_address == "<EMAIL_1>"  # a placeholder: the runtime never holds the address
+    assert arguments.summary.startswith("Refund\n\nPlease refund order AC-558213.")  # unmarked for people
+    assert len(arguments.summary) == 100
+    assert first.payload.approval is not None
+    assert first.payload.approval.arguments_hash == arguments_hash(first.payload.arguments)
     assert (first.mail_id, first.tenant) == ("m-1", "acme")
 
 
@@ -56,14 +60,3 @@ async def test_a_flagged_mail_becomes_a_review_request_carrying_the_proposed_act
     assert review is not None
     assert review.payload.proposed.customer_address == "<EMAIL_1>"
     assert "ignore_instructions" in review.payload.reason and "0.6" in review.payload.reason
-
-
-async def test_crm_write_carries_the_revealed_address_and_the_idempotency_key() -> None:
-    request = (await _run(accepted_mail())).crm_call
-    assert request is not None
-    write = crm_write_for(request, "dana@northwind.example")
-    assert write.payload.customer_address == "dana@northwind.example"
-    assert write.payload.idempotency_key == crm_idempotency_key("m-1", CrmAction.CREATE_REFUND_CASE)
-    result = tool_result_for(request, ToolOutcome.DUPLICATE)
-    assert result.payload.call_id == request.payload.call_id
-    assert result.payload.idempotency_key == write.payload.idempotency_key

@@ -17,6 +17,7 @@ from faststream.kafka.call_wrapper import KafkaHandlerCallWrapper
 from services.runtime.agent import AgentDeps
 from services.runtime.handlers import RuntimePublishers, provide, register
 from services.runtime.settings import RuntimeSettings
+from shared.contracts.tool_calls import arguments_hash
 from shared.contracts.topics import MAIL_ACCEPTED
 from tests.support.in_memory_broker import handler_of, read_dead_letters, unit_broker
 from tests.support.runtime_inputs import StaticPrompts, accepted_mail
@@ -76,8 +77,9 @@ async def test_an_accepted_mail_becomes_one_crm_call_and_one_run_summary(runtime
     handler_of(runtime.broker, MAIL_ACCEPTED).mock.assert_called_once_with(mail.model_dump(mode="json"))
     await runtime.publishers.crm_calls.assert_called_once_with(key=b"m-1")
     call = runtime.publishers.crm_calls.mock.call_args.args[0]
-    assert (call["mail_id"], call["payload"]["action"]) == ("m-1", "create_refund_case")
-    assert call["payload"]["customer_address"] == "<EMAIL_1>"
+    assert (call["mail_id"], call["payload"]["arguments"]["action"]) == ("m-1", "create_refund_case")
+    assert call["payload"]["arguments"]["customer_address"] == "<EMAIL_1>"
+    assert call["payload"]["approval"]["arguments_hash"] == arguments_hash(call["payload"]["arguments"])
     runtime.publishers.reviews.mock.assert_not_called()
     await runtime.publishers.runs.assert_called_once_with(key=b"m-1")
     run = runtime.publishers.runs.mock.call_args.args[0]["payload"]

@@ -7,13 +7,13 @@ from shared.errors import RetryLater
 
 
 class WrittenKeys:
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, service_name: str, ttl_seconds: int) -> None:
         self.redis = redis
+        self.prefix = f"{service_name}:written:"
         self.ttl_seconds = ttl_seconds
 
-    @staticmethod
-    def _key(idempotency_key: str) -> str:
-        return f"crm_writer:written:{idempotency_key}"
+    def _key(self, idempotency_key: str) -> str:
+        return self.prefix + idempotency_key
 
     async def was_written(self, idempotency_key: str) -> bool:
         try:

@@ -4,25 +4,20 @@ from faststream import FastStream
 from limits import parse
 from redis.asyncio import Redis
 
-from services.tools.email_sender.crm_directory import CrmReadApi, NoCrmRecords
+from services.tools.email_sender.crm_directory import CrmReadApi
 from services.tools.email_sender.handlers import TOOL_NAME, SendReplyHandler, provide, register
 from services.tools.email_sender.recipient_limit import RecipientGate, recipient_limit_secret
-from services.tools.email_sender.recipients import CustomerDirectory
 from services.tools.email_sender.relay_client import SmtpRelayClient
 from services.tools.email_sender.sending import ReplySender
 from services.tools.email_sender.sent_replies import RedisSentReplies
 from services.tools.email_sender.settings import EmailSenderSettings
 from shared.broker import build_broker
+from shared.crm_endpoint import CrmEndpointSettings, crm_reader_token
 from shared.pii_vault import PiiVault
 from shared.service_app import build_app
 from shared.settings import PiiVaultSettings, RedisSettings
 from shared.smtp_relay import SmtpRelaySettings
 from shared.tool_service import RateGate, RedisCallResults, ToolLimitsFile, ToolServiceDeps, redis_rate_limit_storage
-
-
-def customer_directory(settings: EmailSenderSettings) -> CustomerDirectory:
-    token = settings.crm_read_token.get_secret_value()
-    return CrmReadApi(settings.crm_url, token) if settings.crm_url and token else NoCrmRecords()
 
 
 def create_app() -> FastStream:
@@ -34,9 +29,11 @@ def create_app() -> FastStream:
     limits = ToolLimitsFile.load().for_tool(TOOL_NAME)
     storage = redis_rate_limit_storage(redis_url, settings.service_name)
     recipient_rate = limits.per_key.get("recipient")
+    crm = CrmReadApi.connect(CrmEndpointSettings().url, crm_reader_token(settings.service_name, settings.crm_token),
+                             settings.crm_timeout_seconds)
     sender = ReplySender(
         vault=PiiVault(redis, vault_key, settings.vault_ttl_seconds),
-        directory=customer_directory(settings),
+        directory=crm,
         relay=SmtpRelayClient(SmtpRelaySettings.for_user(settings.service_name)),
         sent_replies=RedisSentReplies(redis, settings.service_name, settings.sent_ttl_seconds),
         recipient_gate=RecipientGate(TOOL_NAME, parse(recipient_rate) if recipient_rate else None, storage,
@@ -47,5 +44,6 @@ def create_app() -> FastStream:
                                     results=RedisCallResults(redis, settings.service_name),
                                     rate_gate=RateGate(TOOL_NAME, limits, storage)))
     app = build_app(broker, settings.service_name)
+    app.after_shutdown(crm.close)
     app.after_shutdown(redis.aclose)
     return app

@@ -1,34 +1,37 @@
-"""The CRM stand-in's read API as the recipient rule's ``CustomerDirectory``: the customer record found by an
-address, read with a bearer token of scope ``crm:read`` (the email sender can read the CRM, never write it)."""
+"""The CRM's read API as the recipient rule's ``CustomerDirectory``: the customer record found by an address
+(``POST /v1/tenants/{tenant}/customers/by-address``), read with the email sender's own token of scope
+``crm:read`` (it can read the CRM, never write it)."""
 
 import httpx
 
+from shared.contracts.crm_read import AddressLookup, CrmCustomer
 from shared.errors import RetryLater
 
 
 class CrmReadApi:
-    def __init__(self, base_url: str, token: str, timeout_seconds: float = 10.0) -> None:
-        self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds,
-                                        headers={"Authorization": f"Bearer {token}"})
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
 
-    async def addresses_on_record(self, address: str) -> frozenset[str]:
-        try:
-            response = await self.client.get("/customers", params={"address": address})
-        except httpx.HTTPError as exc:
-            raise RetryLater(f"the CRM read API is unreachable: {type(exc).__name__}") from exc
-        if response.status_code == 404:
-            return frozenset()
-        if response.status_code >= 500:
-            raise RetryLater(f"the CRM read API answered {response.status_code}")
-        response.raise_for_status()  # 401/403: our token is wrong; that is a bug to see, not a refusal
-        return frozenset(response.json().get("addresses", []))
+    @classmethod
+    def connect(cls, base_url: str, token: str, timeout_seconds: float) -> "CrmReadApi":
+        # connection attempts are retried by the transport; an answered error is not retried
+        return cls(httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
+                                     timeout=timeout_seconds, transport=httpx.AsyncHTTPTransport(retries=3)))
 
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         await self.client.aclose()
 
-
-class NoCrmRecords:
-    """A directory that knows no customer: only the mail's sender may receive (used when no CRM is configured)."""
-
-    async def addresses_on_record(self, address: str) -> frozenset[str]:
-        return frozenset()
+    async def addresses_on_record(self, tenant: str, address: str) -> frozenset[str]:
+        """RetryLater while the CRM cannot answer: a recipient is never allowed on a guess."""
+        try:
+            answer = await self.client.post(f"/v1/tenants/{tenant}/customers/by-address",
+                                            json=AddressLookup(address=address).model_dump())
+        except httpx.HTTPError as exc:
+            raise RetryLater(f"the CRM read API did not answer: {type(exc).__name__}") from exc
+        if answer.status_code == 404:
+            return frozenset()
+        if answer.status_code != 200:
+            # 401/403 too: a wrong token is a misconfiguration to see and fix, redelivered until it is
+            raise RetryLater(f"the CRM read API answered {answer.status_code}: {answer.text[:200]}")
+        customer = CrmCustomer.model_validate_json(answer.content)
+        return frozenset(entry.address for entry in customer.addresses)

@@ -12,8 +12,8 @@ from shared.pii_placeholders import is_pii_placeholder
 class CustomerDirectory(Protocol):
     """The CRM's read side, as far as the recipient rule needs it."""
 
-    async def addresses_on_record(self, address: str) -> frozenset[str]:
-        """Every address on the CRM record of the customer with ``address``; empty when the CRM knows none."""
+    async def addresses_on_record(self, tenant: str, address: str) -> frozenset[str]:
+        """Every address on the tenant's CRM record of the customer with ``address``; empty when it has none."""
         ...
 
 
@@ -55,7 +55,7 @@ async def resolve_recipient(vault: PiiRevealer, mail_id: str, named: str) -> Rec
     return Recipient(named, address)
 
 
-async def allowed_recipients(vault: PiiRevealer, directory: CustomerDirectory, mail_id: str,
+async def allowed_recipients(vault: PiiRevealer, directory: CustomerDirectory, tenant: str, mail_id: str,
                              to: str) -> list[Recipient]:
     """The recipients of ``to``, each checked against the rule; ReplyRefused names the first one not allowed."""
     recipients = [await resolve_recipient(vault, mail_id, named) for named in named_recipients(to)]
@@ -65,7 +65,7 @@ async def allowed_recipients(vault: PiiRevealer, directory: CustomerDirectory, m
         if sender is not None and same_address(recipient.address, sender):
             continue
         if on_record is None:
-            on_record = await directory.addresses_on_record(sender) if sender is not None else frozenset()
+            on_record = await directory.addresses_on_record(tenant, sender) if sender is not None else frozenset()
         if not any(same_address(recipient.address, known) for known in on_record):
             raise ReplyRefused(f"recipient {recipient.named} is neither the mail's sender nor an address on the "
                                "sender's CRM record")

@@ -49,7 +49,7 @@ class ReplySender:
         already = await self.sent_replies.sent(call_id)
         if already is not None:
             return Sent(already)
-        recipients = await allowed_recipients(self.vault, self.directory, mail_id, reply.to)
+        recipients = await allowed_recipients(self.vault, self.directory, tenant, mail_id, reply.to)
         addresses = [recipient.address for recipient in recipients]
         waited_ms = 0.0
         if self.recipient_gate is not None:

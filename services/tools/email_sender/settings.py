@@ -14,6 +14,6 @@ class EmailSenderSettings(BaseSettings):
     vault_ttl_seconds: int = 30 * 24 * 3600
     # how long a sent reply is remembered by call id; longer than any redelivery or replay window
     sent_ttl_seconds: int = 30 * 24 * 3600
-    # the CRM's read API (an address on the sender's record may receive); empty: only the sender may
-    crm_url: str = ""
-    crm_read_token: SecretStr = Field(default=SecretStr(""), description="a bearer token of scope crm:read")
+    # its own CRM read token (scope crm:read): an address on the sender's CRM record may receive a reply
+    crm_token: SecretStr | None = Field(default=None, description="else secrets/tool-email-sender/crm_read_token")
+    crm_timeout_seconds: float = 10.0

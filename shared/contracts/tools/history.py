@@ -1,4 +1,8 @@
-"""tool.history.*: the customer's record, open cases and past interactions, read from the CRM (read only)."""
+"""tool.history.*: the customer's record, open cases and past interactions, read from the CRM (read only).
+
+What reaches the model is structure, never PII: the CRM's texts (names, addresses, case summaries written with
+the values revealed) are left out, because the history tool holds no vault key to turn them into placeholders.
+Addresses appear as customer keys, cases and interactions as action, time, ids and amounts."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -36,15 +40,18 @@ class OpenCase(BaseModel):
     opened_at: datetime
     amount: Decimal | None = None
     currency: str | None = None
-    summary: str
+    order_id: str | None = None
+    invoice_id: str | None = None
 
 
 class Interaction(BaseModel):
+    """One write the CRM accepted for this customer; its text is left out (it holds revealed PII)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     at: datetime
     action: str
-    summary: str
+    mail_id: str | None = Field(default=None, description="the mail it came from, when Mailspine wrote it")
 
 
 class LookupCustomerOutput(BaseModel):
