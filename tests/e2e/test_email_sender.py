@@ -3,11 +3,13 @@ through the gateway lands in the relay's maildir with the real address, is recor
 placeholders and answered on tool.email_sender.results.v1, in the mail's trace; every refusal sends nothing;
 the relay takes mail from the email sender's account only."""
 
+import asyncio
 import base64
 import email
 import email.policy
 import mailbox
 import smtplib
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -19,6 +21,8 @@ from infra.local_secrets import kafka_password
 from shared.contracts.mail import InboundMail
 from shared.contracts.tool_calls import ToolCallMessage, arguments_hash
 from shared.contracts.topics import MAIL_ACCEPTED, MAIL_OUTBOUND, tool_results
+from shared.mail_publisher import inbound_from_eml, publish_inbound
+from shared.pii_placeholders import PII_PLACEHOLDER
 from shared.smtp_relay import EMAIL_SENDER_USER, SmtpRelaySettings
 from standins.smtp_relay.maildir_delivery import AUTHENTICATED_AS_HEADER, relay_maildir
 from tests.support.helpers import read_until, send_mails, wait_for
@@ -136,6 +140,31 @@ def test_an_unapproved_or_mismatched_approval_or_a_recipient_not_allowed_sends_n
         assert _delivered(f"<{call.payload.call_id}@mailspine.localhost>") == []
     outbound = read_until(MAIL_OUTBOUND, lambda _: False, 2)
     assert not [r for r in outbound if r.get("mail_id") == mail.mail_id]
+
+
+def test_an_address_on_the_senders_crm_record_may_receive_and_another_address_from_the_mail_may_not() -> None:
+    # Dana and her accounts address are on one CRM record (data/crm/customers.yaml); the other address is not
+    token = uuid.uuid4().hex
+    raw = ("From: Dana Whitfield <dana.whitfield@northwind.example>\r\nTo: support@acme.example\r\n"
+           f"Subject: Invoice copy\r\nMessage-ID: <{token}@northwind.example>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Please send the invoice copy to accounts@northwind.example, not to pat.other@elsewhere.example.\r\n")
+    mail = inbound_from_eml(raw.encode(), source_id="test-mx", tenant="acme")
+    asyncio.run(publish_inbound([mail]))
+    accounts, other = [m.group(0) for m in PII_PLACEHOLDER.finditer(_accepted(mail)["payload"]["body"])
+                       if m.group(0).startswith("<EMAIL_")][:2]
+    reply = {"subject": "Your invoice copy", "body": "Attached as requested."}
+    allowed = _call(mail, {**reply, "to": accounts}, call_id=f"call-record-{mail.mail_id}")
+    refused = _call(mail, {**reply, "to": other}, call_id=f"call-elsewhere-{mail.mail_id}")
+    publish_tool_calls("email_sender", [allowed, refused])
+
+    results = {r["call_id"]: r for r in _results_of({allowed.payload.call_id, refused.payload.call_id}, 2)}
+    assert results[allowed.payload.call_id]["status"] == "ok", results
+    [delivered] = _delivered(results[allowed.payload.call_id]["output"]["message_id"])
+    assert delivered["To"] == "accounts@northwind.example"
+    assert results[refused.payload.call_id]["status"] == "refused"
+    assert "CRM record" in results[refused.payload.call_id]["reason"]
+    assert _delivered(f"<{refused.payload.call_id}@mailspine.localhost>") == []
 
 
 def _relay_send(login: tuple[str, str] | None) -> None:
