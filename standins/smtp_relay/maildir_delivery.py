@@ -23,6 +23,7 @@ class MaildirDelivery:
     """aiosmtpd's handler hooks: DATA writes the message to the maildir, after the relay's own trace headers."""
 
     def __init__(self, maildir: Path) -> None:
+        maildir.parent.mkdir(parents=True, exist_ok=True)  # Maildir creates its own folder, not its parents
         self.maildir = mailbox.Maildir(maildir, create=True)
 
     def deliver(self, content: bytes, sender_user: str, recipients: list[str]) -> str:

@@ -30,10 +30,10 @@ def test_the_user_table_is_read_from_each_users_password_file(tmp_path: Path) ->
 
 
 def test_a_delivered_message_lands_in_the_maildir_stamped_with_its_sender_account(tmp_path: Path) -> None:
-    delivery = MaildirDelivery(tmp_path / "maildir")
+    delivery = MaildirDelivery(tmp_path / "state" / "maildir")
     key = delivery.deliver(b"Subject: Hi\r\nTo: dana@northwind.example\r\n\r\nHello.\r\n", EMAIL_SENDER_USER,
                            ["dana@northwind.example"])
-    message = mailbox.Maildir(tmp_path / "maildir", create=False)[key]
+    message = mailbox.Maildir(tmp_path / "state" / "maildir", create=False)[key]
     assert message[AUTHENTICATED_AS_HEADER] == EMAIL_SENDER_USER
     assert message[ENVELOPE_TO_HEADER] == "dana@northwind.example"
     assert message["Subject"] == "Hi"

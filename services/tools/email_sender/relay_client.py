@@ -5,6 +5,7 @@ smtplib (the standard library) in a worker thread: one short session per reply, 
 import asyncio
 import smtplib
 from email.message import EmailMessage
+from email.utils import formatdate
 from typing import Protocol
 
 from shared.errors import RetryLater
@@ -27,6 +28,7 @@ def build_reply_message(*, from_address: str, recipients: list[str], subject: st
     # a header may not break lines; a subject the model wrote over two lines becomes one
     message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = message_id
+    message["Date"] = formatdate(usegmt=True)
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
         message["References"] = in_reply_to
