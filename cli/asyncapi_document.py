@@ -20,6 +20,8 @@ from services.runtime import handlers as runtime
 from services.runtime.settings import RuntimeSettings
 from services.tools.crm_writer import handlers as crm_writer
 from services.tools.crm_writer.settings import CrmWriterSettings
+from services.tools.email_sender import handlers as email_sender
+from services.tools.email_sender.settings import EmailSenderSettings
 from services.tools.history import handlers as history
 from services.tools.history.settings import HistorySettings
 from shared.contracts.crm import CrmAckMessage, CrmWriteMessage
@@ -79,6 +81,7 @@ def declare_services(broker: KafkaBroker) -> None:
     runtime.register(broker, RuntimeSettings())
     evaluator.register(broker, EvaluatorSettings())
     crm_writer.register(broker, CrmWriterSettings())
+    email_sender.register(broker, EmailSenderSettings())
     history.register(broker, HistorySettings())
     declare_registry_publishers(broker, RegistrySettings().service_name)
 

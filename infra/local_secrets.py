@@ -12,6 +12,7 @@ from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.prompts.access import ensure_local_tokens
 from shared.settings import PathSettings
+from shared.smtp_relay import SMTP_RELAY_USERS, smtp_relay_password_file
 from standins.crm.access import ensure_crm_tokens
 
 
@@ -25,12 +26,15 @@ def _aes_key() -> str:
 
 def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
     """Every secret file a local install needs, with how to make it: a Kafka password per principal, a Redis
-    password per ACL user, the Weaviate API key, the PII vault key, the customer-key secret."""
+    password per ACL user, a password per SMTP relay user, the Weaviate API key, the PII vault key, the
+    customer-key secret."""
     kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
     redis = [(paths.secrets_dir / "redis" / user / "mailspine_redis_password", _password) for user in REDIS_USERS]
+    smtp_relay = [(smtp_relay_password_file(user, paths), _password) for user in SMTP_RELAY_USERS]
     return [
         *kafka,
         *redis,
+        *smtp_relay,
         (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
         (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
         (paths.secrets_dir / "mailspine_customer_key_secret", _password),  # shared/customer_keys.py

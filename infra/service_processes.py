@@ -20,6 +20,7 @@ from services.mail_ingest.settings import MailIngestSettings
 from services.registry.settings import RegistrySettings
 from shared.errors import InfraError
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings
+from shared.smtp_relay import SmtpRelaySettings
 from standins.crm.settings import CrmStandinSettings
 
 
@@ -42,12 +43,26 @@ def lmtp_ready(host: str, port: int) -> str:
         return type(exc).__name__
 
 
+def smtp_ready(host: str, port: int) -> str:
+    """"Stable" once the SMTP server greets and answers EHLO."""
+    try:
+        with smtplib.SMTP(host, port, timeout=2.0) as client:
+            code, _ = client.ehlo()
+            return "Stable" if code == 250 else f"EHLO answered {code}"
+    except (OSError, smtplib.SMTPException) as exc:
+        return type(exc).__name__
+
+
 SERVICES = (
     # the registry first: the runtime resolves its prompts from what the registry bootstrapped
     ServiceSpec("registry", "services.registry", None, health_url=f"{RegistrySettings().url}/healthz"),
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # the stand-in for the organisation's outbound relay: the email sender delivers here (SMTP AUTH required)
+    ServiceSpec("smtp-relay", "standins.smtp_relay", None,
+                ready=lambda: smtp_ready(SmtpRelaySettings().host, SmtpRelaySettings().port)),
+    ServiceSpec("tool-email-sender", "services.tools.email_sender", "tool-email-sender"),
     # stands in for the customer's CRM: takes crm.writes.v1, answers on crm.acks.v1, serves a read API
     ServiceSpec("crm-standin", "standins.crm", "crm", health_url=f"{CrmStandinSettings().url}/healthz"),
     ServiceSpec("tool-history", "services.tools.history", "tool-history"),

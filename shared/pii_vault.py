@@ -1,9 +1,10 @@
 """Keeps the original PII values of one mail, encrypted, in Redis for a limited time, for the holders of the key.
 
 Everything downstream of the gateway sees placeholders ("<EMAIL_1>") only. The originals are sealed here with
-AES-256-GCM under the vault key; the key holders are the gateway (which seals) and the CRM writer (which needs
-the customer's address back); no other process has it. Redis alone reveals nothing: each value is bound to its
-mail and placeholder as associated data, so a ciphertext copied to another field or mail does not decrypt.
+AES-256-GCM under the vault key; the key holders are the gateway (which seals), the CRM writer (which needs
+the customer's address back) and the email sender (which sends to it); no other process has it. Redis alone
+reveals nothing: each value is bound to its mail and placeholder as associated data, so a ciphertext copied to
+another field or mail does not decrypt.
 """
 
 import base64
@@ -20,6 +21,15 @@ from shared.errors import DeadLetter, RetryLater
 
 _NONCE_BYTES = 12  # 96 bits, the size GCM is specified for
 PII_VAULT_PREFIX = "pii_vault:"  # shared on purpose: its Redis ACL grants name it (infra/redis_acls.py)
+# the mail's From address, sealed under this field name beside the placeholders (it has no placeholder's shape,
+# so it cannot collide with one): the email sender's recipient rule needs to know who sent the mail
+SENDER_ADDRESS_FIELD = "sender_address"
+
+
+def with_sender_address(originals: Mapping[str, str], sender_placeholder: str) -> dict[str, str]:
+    """The originals to seal, plus the sender's address under ``SENDER_ADDRESS_FIELD`` when it was redacted."""
+    sender = originals.get(sender_placeholder)
+    return {**originals, SENDER_ADDRESS_FIELD: sender} if sender else dict(originals)
 
 
 class PiiVault:

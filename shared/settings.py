@@ -157,8 +157,8 @@ class WeaviateSettings(BaseSettings):
 
 
 class PiiVaultSettings(BaseSettings):
-    """The PII vault key. Only the gateway (which seals originals) and the CRM writer (which needs the
-    customer's address back) load it; no other service has a settings field for it."""
+    """The PII vault key. Only the gateway (which seals originals), the CRM writer (which needs the customer's
+    address back) and the email sender (which sends to it) load it; no other service has a settings field for it."""
 
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_")
 

@@ -35,6 +35,7 @@ from shared.customer_keys import CustomerKeys
 from shared.errors import QuarantineMail
 from shared.eval_sampling import SamplingPolicy
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
+from shared.pii_vault import with_sender_address
 from shared.spotlight import spotlight, spotlight_contract
 
 
@@ -120,7 +121,7 @@ async def admit(raw: bytes, headers: dict[str, str], position: str, deps: Gatewa
 
     content = inspect_content(raw_mail, payload.message_id, payload.mailbox, payload.received_at,
                               deps.content_inspector(), evidence, stages)
-    await deps.vault.store(inbound.mail_id, content.secrets)
+    await deps.vault.store(inbound.mail_id, with_sender_address(content.secrets, content.accepted.sender_address))
     stages.done("vault")
     accepted = content.accepted.model_copy(update={"address_keys": deps.customer_keys.of_placeholders(content.secrets)})
     return AcceptedMail(tenant=inbound.tenant, mail_id=inbound.mail_id, payload=accepted)

@@ -7,9 +7,9 @@ returned, so the caller can put it on the call's span. Limits are set in ``confi
 
 import asyncio
 import time
-from urllib.parse import quote
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import yaml
 from limits import RateLimitItem, parse

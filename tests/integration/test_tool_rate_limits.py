@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
 from infra.redis_acls import OPERATOR
+from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
 from shared.settings import RedisSettings
 from shared.tool_service import RateGate, RedisCallResults, redis_rate_limit_storage
 from shared.tool_service.rate_limits import ToolLimits

@@ -7,15 +7,16 @@ from infra.redis_acls import REDIS_USERS
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
+from shared.smtp_relay import SMTP_RELAY_USERS
 
 
 def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: Path) -> None:
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
-    # Redis users; Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's
-    # feedback tokens; + the CRM stand-in's read tokens and one token file for each of its two readers
-    assert len(created) == len(KAFKA_PRINCIPALS) + len(REDIS_USERS) + 3 + len(sources) + 2 + 3
+    # Redis users, SMTP relay users; Weaviate, the vault, the customer-key secret; + the registry's API tokens and the
+    # evaluator's feedback tokens; + the CRM stand-in's read tokens and one token file for each of its two readers
+    assert len(created) == len(KAFKA_PRINCIPALS) + len(REDIS_USERS) + len(SMTP_RELAY_USERS) + 3 + len(sources) + 2 + 3
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
