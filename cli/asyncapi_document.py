@@ -20,6 +20,10 @@ from services.runtime import handlers as runtime
 from services.runtime.settings import RuntimeSettings
 from services.tools.crm_writer import handlers as crm_writer
 from services.tools.crm_writer.settings import CrmWriterSettings
+from services.tools.history_indexer import handlers as history_indexer
+from services.tools.history_indexer.settings import HistoryIndexerSettings
+from services.tools.retriever import handlers as retriever
+from services.tools.retriever.settings import RetrieverSettings
 from shared.contracts.crm import CrmAckMessage, CrmWriteMessage
 from shared.contracts.dead_letter import DeadLetterRecord
 from shared.contracts.mail import (
@@ -77,6 +81,8 @@ def declare_services(broker: KafkaBroker) -> None:
     runtime.register(broker, RuntimeSettings())
     evaluator.register(broker, EvaluatorSettings())
     crm_writer.register(broker, CrmWriterSettings())
+    history_indexer.register(broker, HistoryIndexerSettings())
+    retriever.register(broker, RetrieverSettings())
     declare_registry_publishers(broker, RegistrySettings().service_name)
 
 

@@ -169,9 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--write", action="store_true", help="write docs/asyncapi.yaml instead of printing it")
     asyncapi.set_defaults(run=cmd_contracts_asyncapi)
 
-    from cli import deliver_command, eval_command, golden_command, prompts_command, quality_command
+    from cli import deliver_command, eval_command, golden_command, history_command, prompts_command, quality_command
 
     deliver_command.register(commands)
+    history_command.register(commands)
     eval_command.register(commands)
     golden_command.register(commands)
     quality_command.register(commands)

@@ -47,6 +47,9 @@ SERVICES = (
     ServiceSpec("gateway", "services.gateway", "gateway"),
     ServiceSpec("runtime", "services.runtime", "runtime"),
     ServiceSpec("tool-crm-writer", "services.tools.crm_writer", "tool-crm-writer"),
+    # ready when its mail consumer joined (it loads the embedding model before it subscribes)
+    ServiceSpec("history-indexer", "services.tools.history_indexer", "history-indexer"),
+    ServiceSpec("tool-retriever", "services.tools.retriever", "tool-retriever"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers

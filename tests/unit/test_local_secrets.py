@@ -3,6 +3,7 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from infra.local_secrets import ensure_local_secrets, kafka_password
+from infra.weaviate_access import WEAVIATE_USERS
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
@@ -12,8 +13,9 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
-    # Weaviate, the vault, the customer-key secret; + the registry's API tokens and the evaluator's feedback tokens
-    assert len(created) == len(KAFKA_PRINCIPALS) + 3 + len(sources) + 2
+    # Weaviate (the operator's key and one per service user), the vault, the customer-key secret;
+    # + the registry's API tokens and the evaluator's feedback tokens
+    assert len(created) == len(KAFKA_PRINCIPALS) + 3 + len(WEAVIATE_USERS) + len(sources) + 2
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
