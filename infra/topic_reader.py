@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from infra.kafka_acls import ADMIN
 from shared.settings import KafkaSettings
@@ -70,10 +70,15 @@ async def iterate_to_end(topic: str, kafka: KafkaSettings | None = None) -> Asyn
                                 fetch_max_bytes=kafka.max_message_bytes * 2)
     await consumer.start()
     try:
-        if topic not in await consumer.topics():  # also loads the topic's partitions
+        if topic not in await consumer.topics():
             raise LookupError(f"topic {topic} does not exist; run `mailspine up` to create the topics")
-        assigned = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(assigned)
+        consumer.subscribe([topic])  # without a group: every partition, once the topic's metadata arrived
+        deadline = time.monotonic() + 30
+        while not consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no partitions of {topic} assigned within 30 s")
+            await asyncio.sleep(0.05)
+        assigned = sorted(consumer.assignment())
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
         pending = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}

@@ -38,7 +38,9 @@ def role_permissions(role: WeaviateRole, collection: str) -> list[PermissionsCre
         return [Permissions.data(collection=collection, create=True, read=True, update=True),
                 Permissions.tenants(collection=collection, create=True, read=True, update=True),
                 Permissions.collections(collection=collection, read_config=True)]
-    return [Permissions.data(collection=collection, read=True)]
+    # reading the collection's definition is needed to filter (by customer key, by time)
+    return [Permissions.data(collection=collection, read=True),
+            Permissions.collections(collection=collection, read_config=True)]
 
 
 def api_keys(operator: WeaviateSettings) -> dict[str, str]:
