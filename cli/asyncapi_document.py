@@ -24,6 +24,10 @@ from services.tools.email_sender import handlers as email_sender
 from services.tools.email_sender.settings import EmailSenderSettings
 from services.tools.history import handlers as history
 from services.tools.history.settings import HistorySettings
+from services.tools.history_indexer import handlers as history_indexer
+from services.tools.history_indexer.settings import HistoryIndexerSettings
+from services.tools.retriever import handlers as retriever
+from services.tools.retriever.settings import RetrieverSettings
 from shared.contracts.crm import CrmAckMessage, CrmWriteMessage
 from shared.contracts.dead_letter import DeadLetterRecord
 from shared.contracts.mail import (
@@ -83,6 +87,8 @@ def declare_services(broker: KafkaBroker) -> None:
     crm_writer.register(broker, CrmWriterSettings())
     email_sender.register(broker, EmailSenderSettings())
     history.register(broker, HistorySettings())
+    history_indexer.register(broker, HistoryIndexerSettings())
+    retriever.register(broker, RetrieverSettings())
     declare_registry_publishers(broker, RegistrySettings().service_name)
 
 

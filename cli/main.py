@@ -169,10 +169,19 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument("--write", action="store_true", help="write docs/asyncapi.yaml instead of printing it")
     asyncapi.set_defaults(run=cmd_contracts_asyncapi)
 
-    from cli import audit_command, deliver_command, eval_command, golden_command, prompts_command, quality_command
+    from cli import (
+        audit_command,
+        deliver_command,
+        eval_command,
+        golden_command,
+        history_command,
+        prompts_command,
+        quality_command,
+    )
 
     audit_command.register(commands)
     deliver_command.register(commands)
+    history_command.register(commands)
     eval_command.register(commands)
     golden_command.register(commands)
     quality_command.register(commands)

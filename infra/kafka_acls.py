@@ -68,6 +68,11 @@ ACCESS = (
     Access("tool-history", reads=(tool_requests("history"),), groups=("tool-history",),
            writes=(tool_results("history"), dead_letter_topic(tool_requests("history")))),
     Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS, dead_letter_topic(CRM_WRITES))),
+    # the history indexer joins each accepted mail (redacted) with its run summary into the Weaviate history
+    Access("history-indexer", reads=(MAIL_ACCEPTED, AGENT_RUNS), groups=("history-indexer", "history-indexer-runs"),
+           writes=(dead_letter_topic(MAIL_ACCEPTED), dead_letter_topic(AGENT_RUNS))),
+    Access("tool-retriever", reads=(tool_requests("retriever"),), groups=("tool-retriever",),
+           writes=(tool_results("retriever"), dead_letter_topic(tool_requests("retriever")))),
     Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from infra.redis_acls import REDIS_USERS
+from infra.weaviate_access import WEAVIATE_USERS, api_key_file
 from services.evaluator.access import ensure_feedback_tokens
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
@@ -26,16 +27,18 @@ def _aes_key() -> str:
 
 def local_secret_files(paths: PathSettings) -> list[tuple[Path, Callable[[], str]]]:
     """Every secret file a local install needs, with how to make it: a Kafka password per principal, a Redis
-    password per ACL user, a password per SMTP relay user, the Weaviate API key, the PII vault key, the
-    customer-key secret."""
+    password per ACL user, a password per SMTP relay user, the Weaviate API keys (the operator's and one per
+    service user), the PII vault key, the customer-key secret."""
     kafka = [(paths.secrets_dir / "kafka" / p / "mailspine_kafka_password", _password) for p in KAFKA_PRINCIPALS]
     redis = [(paths.secrets_dir / "redis" / user / "mailspine_redis_password", _password) for user in REDIS_USERS]
     smtp_relay = [(smtp_relay_password_file(user, paths), _password) for user in SMTP_RELAY_USERS]
+    weaviate_users = [(api_key_file(user, paths), _password) for user in WEAVIATE_USERS]
     return [
         *kafka,
         *redis,
         *smtp_relay,
-        (paths.secrets_dir / "mailspine_weaviate_api_key", _password),
+        (paths.secrets_dir / "mailspine_weaviate_api_key", _password),  # the operator's (Weaviate's root user)
+        *weaviate_users,
         (paths.secrets_dir / "mailspine_pii_vault_key", _aes_key),
         (paths.secrets_dir / "mailspine_customer_key_secret", _password),  # shared/customer_keys.py
     ]

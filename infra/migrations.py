@@ -1,42 +1,52 @@
-"""Weaviate schema migrations: the searchable mail-history collection (vectors supplied by us, no vectorizer)."""
+"""Weaviate schema migrations: the searchable mail-history collection (multi-tenant, vectors supplied by us,
+no vectorizer) and the RBAC roles over it. Run as the operator."""
 
 import weaviate
-from weaviate.classes.config import Configure, DataType, Property
-from weaviate.classes.init import Auth
+from weaviate.classes.config import Configure
 
+from infra.weaviate_access import apply_roles
+from shared.mail_history.connection import connect
+from shared.mail_history.schema import PROPERTIES
 from shared.settings import WeaviateSettings
 
 
-def connect(settings: WeaviateSettings) -> weaviate.WeaviateClient:
-    return weaviate.connect_to_local(
-        host=settings.host,
-        port=settings.http_port,
-        grpc_port=settings.grpc_port,
-        auth_credentials=Auth.api_key(settings.api_key),
+def _is_first_schema(client: weaviate.WeaviateClient, name: str) -> bool:
+    return not client.collections.get(name).config.get().multi_tenancy_config.enabled
+
+
+def create_mail_history(client: weaviate.WeaviateClient, name: str) -> None:
+    client.collections.create(
+        name,
+        vector_config=Configure.Vectors.self_provided(),
+        # one Weaviate tenant per Mailspine tenant: a query names its tenant and sees nothing else
+        multi_tenancy_config=Configure.multi_tenancy(enabled=True, auto_tenant_creation=True,
+                                                     auto_tenant_activation=True),
+        properties=PROPERTIES,
     )
 
 
 def migrate_mail_history(settings: WeaviateSettings | None = None) -> bool:
-    """Create the collection if missing; returns True when it was created now."""
+    """Create the collection if missing, and the roles over it; returns True when the collection was created now.
+
+    A collection of the first schema (single-tenant, never written: nothing indexed into it) is replaced."""
+    settings = settings or WeaviateSettings.load()
+    name = settings.mail_history_collection
+    with connect(settings) as client:
+        created = False
+        if client.collections.exists(name) and _is_first_schema(client, name):
+            client.collections.delete(name)
+        if not client.collections.exists(name):
+            create_mail_history(client, name)
+            created = True
+        apply_roles(client, name)
+        return created
+
+
+def drop_mail_history(settings: WeaviateSettings | None = None) -> None:
+    """Wipe the index (`mailspine history reindex` rebuilds it from Kafka)."""
     settings = settings or WeaviateSettings.load()
     with connect(settings) as client:
-        name = settings.mail_history_collection
-        if client.collections.exists(name):
-            return False
-        client.collections.create(
-            name,
-            vector_config=Configure.Vectors.self_provided(),
-            properties=[
-                Property(name="mail_id", data_type=DataType.TEXT, skip_vectorization=True),
-                Property(name="tenant", data_type=DataType.TEXT, skip_vectorization=True),
-                Property(name="thread_id", data_type=DataType.TEXT, skip_vectorization=True),
-                Property(name="sender", data_type=DataType.TEXT),
-                Property(name="subject", data_type=DataType.TEXT),
-                Property(name="body", data_type=DataType.TEXT),
-                Property(name="received_at", data_type=DataType.DATE),
-            ],
-        )
-        return True
+        client.collections.delete(settings.mail_history_collection)
 
 
 if __name__ == "__main__":

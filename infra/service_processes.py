@@ -66,6 +66,9 @@ SERVICES = (
     # stands in for the customer's CRM: takes crm.writes.v1, answers on crm.acks.v1, serves a read API
     ServiceSpec("crm-standin", "standins.crm", "crm", health_url=f"{CrmStandinSettings().url}/healthz"),
     ServiceSpec("tool-history", "services.tools.history", "tool-history"),
+    # ready when its mail consumer joined (it loads the embedding model before it subscribes)
+    ServiceSpec("history-indexer", "services.tools.history_indexer", "history-indexer"),
+    ServiceSpec("tool-retriever", "services.tools.retriever", "tool-retriever"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
     # the prompt console: a web page over the registry's API, ready when its health check answers

@@ -1,9 +1,9 @@
-"""Reads a topic from the beginning without joining a consumer group (for summaries and tests)."""
+"""Reads a topic from the beginning without joining a consumer group (for summaries, rebuilds and tests)."""
 
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -59,3 +59,36 @@ def _decode(message: Any) -> dict[str, Any]:
     value["_headers"] = {k: v.decode(errors="replace") for k, v in (message.headers or [])}
     value["_offset"] = (message.partition, message.offset)
     return value
+
+
+async def iterate_to_end(topic: str, kafka: KafkaSettings | None = None) -> AsyncIterator[bytes]:
+    """Every record value on ``topic`` from the beginning up to its end when the read started (a fresh reader,
+    no consumer group, nothing committed), for rebuilding a view such as the mail-history index."""
+    kafka = kafka or KafkaSettings.for_principal(ADMIN)
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None,
+                                auto_offset_reset="earliest", max_partition_fetch_bytes=kafka.max_message_bytes,
+                                fetch_max_bytes=kafka.max_message_bytes * 2)
+    await consumer.start()
+    try:
+        if topic not in await consumer.topics():
+            raise LookupError(f"topic {topic} does not exist; run `mailspine up` to create the topics")
+        consumer.subscribe([topic])  # without a group: every partition, once the topic's metadata arrived
+        deadline = time.monotonic() + 30
+        while not consumer.assignment():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no partitions of {topic} assigned within 30 s")
+            await asyncio.sleep(0.05)
+        assigned = sorted(consumer.assignment())
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        pending = {tp for tp in assigned if ends[tp] > await consumer.position(tp)}
+        while pending:
+            batches = await consumer.getmany(*pending, timeout_ms=1000)
+            for tp, messages in batches.items():
+                for message in messages:
+                    if message.offset < ends[tp]:
+                        yield message.value
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()

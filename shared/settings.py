@@ -153,7 +153,16 @@ class WeaviateSettings(BaseSettings):
 
     @classmethod
     def load(cls) -> "WeaviateSettings":
+        """The operator's key (Weaviate's root user): migrations and `mailspine history reindex`."""
         return cls(_secrets_dir=PathSettings().secrets_dir)
+
+    @classmethod
+    def for_user(cls, user: str) -> "WeaviateSettings":
+        """One service's own key (RBAC on the server limits it); from the environment or its own secret file."""
+        secrets_dir = PathSettings().secrets_dir / "weaviate" / user
+        if secrets_dir.is_dir():
+            return cls(_secrets_dir=secrets_dir)
+        return cls()
 
 
 class PiiVaultSettings(BaseSettings):

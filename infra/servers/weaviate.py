@@ -1,4 +1,4 @@
-"""Weaviate from its Go module: API-key authentication on, no vectorizer module, persistent data dir."""
+"""Weaviate from its Go module: API-key authentication and RBAC on, no vectorizer module, persistent data dir."""
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 
 from infra.servers.base import Server, run_install_step
+from infra.weaviate_access import OPERATOR, api_keys
 from shared.settings import PathSettings, WeaviateSettings
 
 WEAVIATE_VERSION = "v1.38.11"
@@ -43,13 +44,15 @@ class WeaviateServer(Server):
 
     def environment(self) -> Mapping[str, str]:
         s = self.settings
+        keys = api_keys(s)
         return {
             "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "false",
             "AUTHENTICATION_APIKEY_ENABLED": "true",
-            "AUTHENTICATION_APIKEY_ALLOWED_KEYS": s.api_key,
-            "AUTHENTICATION_APIKEY_USERS": "mailspine",
-            "AUTHORIZATION_ADMINLIST_ENABLED": "true",
-            "AUTHORIZATION_ADMINLIST_USERS": "mailspine",
+            # one key per user, in the same order; RBAC roles (infra/weaviate_access.py) say what each may do
+            "AUTHENTICATION_APIKEY_ALLOWED_KEYS": ",".join(keys.values()),
+            "AUTHENTICATION_APIKEY_USERS": ",".join(keys),
+            "AUTHORIZATION_RBAC_ENABLED": "true",
+            "AUTHORIZATION_RBAC_ROOT_USERS": OPERATOR,
             "PERSISTENCE_DATA_PATH": str(self.data_dir),
             "DEFAULT_VECTORIZER_MODULE": "none",
             "ENABLE_MODULES": "",

@@ -19,7 +19,9 @@ def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:
     result = subprocess.run(
         ["docker", "compose", "-f", str(REPO_ROOT / "docker-compose.yml"), "config", "--format", "json"],
         capture_output=True, text=True, check=False,
-        env={**os.environ, "DOCKER_CONFIG": str(docker_config), "MAILSPINE_WEAVIATE_API_KEY": "compose-check"},
+        env={**os.environ, "DOCKER_CONFIG": str(docker_config), "MAILSPINE_WEAVIATE_API_KEY": "compose-check",
+             "MAILSPINE_WEAVIATE_INDEXER_API_KEY": "compose-indexer",
+             "MAILSPINE_WEAVIATE_RETRIEVER_API_KEY": "compose-retriever"},
     )
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]

@@ -4,6 +4,7 @@ from pathlib import Path
 from infra.kafka_acls import KAFKA_PRINCIPALS
 from infra.local_secrets import ensure_local_secrets, kafka_password, redis_password
 from infra.redis_acls import REDIS_USERS
+from infra.weaviate_access import WEAVIATE_USERS
 from services.gateway.settings import GatewaySettings
 from shared.mail_sources import DeliveryPolicy, SourceKeyring
 from shared.settings import PathSettings
@@ -14,9 +15,11 @@ def test_first_run_generates_private_secrets_and_later_runs_keep_them(tmp_path: 
     paths = PathSettings(home=tmp_path / "fresh" / "var", cache=tmp_path / "cache")
     created = ensure_local_secrets(paths)
     sources = DeliveryPolicy.load(GatewaySettings().policy_file).sources
-    # Redis users, SMTP relay users; Weaviate, the vault, the customer-key secret; + the registry's API tokens and the
-    # evaluator's feedback tokens; + the CRM stand-in's read tokens and one token file for each of its two readers
-    assert len(created) == len(KAFKA_PRINCIPALS) + len(REDIS_USERS) + len(SMTP_RELAY_USERS) + 3 + len(sources) + 2 + 3
+    # Redis users, SMTP relay users, Weaviate service users; Weaviate's operator key, the vault, the customer-key
+    # secret; + the registry's API tokens and the evaluator's feedback tokens; + the CRM stand-in's read tokens and
+    # one token file for each of its two readers
+    assert len(created) == (len(KAFKA_PRINCIPALS) + len(REDIS_USERS) + len(SMTP_RELAY_USERS) + len(WEAVIATE_USERS)
+                            + 3 + len(sources) + 2 + 3)
     assert SourceKeyring(paths.secrets_dir / "sources").active_keys("local-mx")
     for path in created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -28,6 +28,7 @@ class HistoryHit(BaseModel):
     subject: str
     excerpt: str = Field(description="redacted text: placeholders, never values")
     intent: str | None
+    crm_action: str | None = Field(default=None, description="what the agent recorded in the CRM for that mail")
     outcome: str | None
     received_at: datetime
     score: float

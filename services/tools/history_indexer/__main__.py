@@ -1,0 +1,4 @@
+from services.tools.history_indexer.app import create_app
+from shared.service_app import run
+
+run(create_app)
