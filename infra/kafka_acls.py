@@ -57,7 +57,9 @@ ACCESS = (
     Access("tool-crm-writer", reads=(tool_requests("crm_writer"),), groups=("tool-crm-writer",),
            writes=(CRM_WRITES, tool_results("crm_writer"), dead_letter_topic(tool_requests("crm_writer")))),
     Access(CRM, reads=(CRM_WRITES,), groups=("crm",), writes=(CRM_ACKS,)),
-    Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
+    # the console: its review queue, mail pages and audit verification read these; it decides and audits
+    Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS, MAIL_ACCEPTED, AUDIT_LOG, EVAL_SCORES),
+           groups=("review-dashboard",), writes=(REVIEW_DECISIONS, AUDIT_LOG)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log
     Access("evaluator", reads=(AGENT_RUNS, CRM_ACKS, REVIEW_DECISIONS, EVAL_SCORES, REGISTRY_PROMPTS, REGISTRY_EVENTS),
