@@ -9,7 +9,9 @@ from faststream.kafka import KafkaBroker
 from faststream.security import SASLPlaintext
 from faststream.specification import AsyncAPI
 
-from infra.kafka_acls import CRM, MAIL_SOURCE, REVIEW_DASHBOARD
+from infra.kafka_acls import CRM, MAIL_SOURCE
+from services.console import handlers as console
+from services.console.settings import ConsoleSettings
 from services.evaluator import handlers as evaluator
 from services.evaluator.settings import EvaluatorSettings
 from services.gateway import handlers as gateway
@@ -37,7 +39,6 @@ from shared.contracts.mail import (
     HEADER_TIMESTAMP,
     InboundMail,
 )
-from shared.contracts.review import ReviewDecisionMessage, ReviewRequestMessage
 from shared.contracts.tool_calls import ToolCallMessage, ToolCallResultMessage
 from shared.contracts.tools.catalog import TOOL_CATALOG
 from shared.contracts.tools.email_sender import SentReplyMessage
@@ -46,8 +47,6 @@ from shared.contracts.topics import (
     CRM_WRITES,
     MAIL_INBOUND,
     MAIL_OUTBOUND,
-    REVIEW_DECISIONS,
-    REVIEW_REQUESTS,
     TOOLS,
     all_topics,
     dead_letter_topic,
@@ -75,10 +74,6 @@ async def crm_applies_writes(write: CrmWriteMessage) -> None:
     """The CRM applies each write once per idempotency key and answers on crm.acks.v1."""
 
 
-async def review_dashboard_queues_requests(request: ReviewRequestMessage) -> None:
-    """The review dashboard shows each proposed action to a person, who approves, edits or rejects it."""
-
-
 def declare_services(broker: KafkaBroker) -> None:
     """What each service consumes and publishes, from its own ``register()``; no dependency is built."""
     gateway.register(broker, GatewaySettings())
@@ -89,6 +84,7 @@ def declare_services(broker: KafkaBroker) -> None:
     history.register(broker, HistorySettings())
     history_indexer.register(broker, HistoryIndexerSettings())
     retriever.register(broker, RetrieverSettings())
+    console.register(broker, ConsoleSettings())  # the review dashboard (principal review-dashboard)
     declare_registry_publishers(broker, RegistrySettings().service_name)
 
 
@@ -102,10 +98,6 @@ def declare_external_parties(broker: KafkaBroker) -> None:
     broker.publisher(CRM_ACKS, schema=CrmAckMessage, title=f"{CRM_ACKS}:{CRM}",
                      description="The CRM's accept or reject of one write, key = mail id; a rejection is an "
                                  "implicit evaluation signal.")
-    broker.subscriber(REVIEW_REQUESTS, group_id=REVIEW_DASHBOARD,
-                      title=f"{REVIEW_REQUESTS}:{REVIEW_DASHBOARD}")(review_dashboard_queues_requests)
-    broker.publisher(REVIEW_DECISIONS, schema=ReviewDecisionMessage, title=f"{REVIEW_DECISIONS}:{REVIEW_DASHBOARD}",
-                     description="What the person decided, key = mail id; an edit carries the corrected facts.")
 
 
 def declare_dead_letters(broker: KafkaBroker) -> None:

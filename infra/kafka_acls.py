@@ -73,7 +73,9 @@ ACCESS = (
            writes=(dead_letter_topic(MAIL_ACCEPTED), dead_letter_topic(AGENT_RUNS))),
     Access("tool-retriever", reads=(tool_requests("retriever"),), groups=("tool-retriever",),
            writes=(tool_results("retriever"), dead_letter_topic(tool_requests("retriever")))),
-    Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS,), groups=("review-dashboard",), writes=(REVIEW_DECISIONS,)),
+    # the console: its review queue, mail pages and audit verification read these; it decides and audits
+    Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS, MAIL_ACCEPTED, AUDIT_LOG, EVAL_SCORES),
+           groups=("review-dashboard",), writes=(REVIEW_DECISIONS, AUDIT_LOG)),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log
     Access("evaluator", reads=(AGENT_RUNS, CRM_ACKS, REVIEW_DECISIONS, EVAL_SCORES, REGISTRY_PROMPTS, REGISTRY_EVENTS),

@@ -71,8 +71,8 @@ SERVICES = (
     ServiceSpec("tool-retriever", "services.tools.retriever", "tool-retriever"),
     # the online evaluator: consumers and an HTTP API; healthy once its consumers have started
     ServiceSpec("evaluator", "services.evaluator", "evaluator", health_url=f"{EvaluatorSettings().url}/healthz"),
-    # the prompt console: a web page over the registry's API, ready when its health check answers
-    ServiceSpec("console", "services.console", None, health_url=f"{ConsoleSettings().url}/healthz"),
+    # the console: web pages over the registry's and the evaluator's APIs, and the review queue's consumer group
+    ServiceSpec("console", "services.console", "review-dashboard", health_url=f"{ConsoleSettings().url}/healthz"),
     # the LMTP ingest: mail servers deliver here; it publishes to mail.inbound.v1 and consumes nothing
     ServiceSpec("mail-ingest", "services.mail_ingest", None,
                 ready=lambda: lmtp_ready(MailIngestSettings().host, MailIngestSettings().port)),

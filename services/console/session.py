@@ -1,5 +1,6 @@
 """The console's session: one cookie, encrypted and signed (Fernet), HttpOnly and SameSite=Strict, holding the
-registry bearer token, the CSRF token and a one-shot notice. The key is a local-development secret."""
+registry bearer token (or the console token), the CSRF token and a one-shot notice. The key is a
+local-development secret."""
 
 import hmac
 import json
@@ -85,11 +86,11 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise CsrfRefused("this form is out of date or did not come from the console: reload the page and try again")
 
 
-def start_session(request: Request, token: str) -> None:
-    """Sign in: a fresh session (new CSRF token) holding the registry token."""
+def start_session(request: Request, token: str, *, console: bool = False) -> None:
+    """Sign in: a fresh session (new CSRF token) holding the registry token, or the console token."""
     session = session_of(request)
     session.clear()
-    session.update(token=token, csrf=secrets.token_urlsafe(32))
+    session.update({"console_token" if console else "token": token, "csrf": secrets.token_urlsafe(32)})
 
 
 def add_notice(request: Request, text: str) -> None:

@@ -1,4 +1,6 @@
-"""What every console page shares: the signed-in user, the registry client for them, and template rendering."""
+"""What every console page shares: the signed-in user and their roles, the registry client for them, and template
+rendering. A person signs in once, with a registry token or a console token; the console roles come from
+config/console-roles.yaml either way."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from services.console.people import DECIDING_ROLES, ConsolePeople
 from services.console.registry_client import RegistryClient
 from services.console.session import csrf_token, pop_notice, session_of
 from shared.bearer_tokens import Principal, TokenTable
@@ -17,13 +20,22 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # au
 
 
 class NotSignedIn(Exception):
-    """No registry token in the session: the visitor is sent to the sign-in page."""
+    """No valid token in the session: the visitor is sent to the sign-in page."""
+
+
+class RoleRequired(Exception):
+    """Signed in, but without the role this page or action needs (HTTP 403, shown as a message)."""
+
+
+class NeedsRegistryToken(Exception):
+    """A prompt page for someone signed in with a console token: the registry needs its own token."""
 
 
 @dataclass(frozen=True)
 class User:
-    token: str
+    token: str | None  # the registry token; None for a person signed in with a console token
     principal: Principal | None  # None when the token is not in the local tokens file (a remote registry)
+    console_roles: frozenset[str] = frozenset({"reader"})
 
     @property
     def name(self) -> str:
@@ -31,7 +43,16 @@ class User:
 
     @property
     def roles(self) -> str:
-        return ", ".join(sorted(self.principal.roles)) if self.principal else "unknown roles"
+        return ", ".join(sorted(self.console_roles))
+
+    @property
+    def may_decide(self) -> bool:
+        return bool(self.console_roles & DECIDING_ROLES)
+
+    def require_decider(self) -> None:
+        if not self.may_decide:
+            raise RoleRequired(f"{self.name} may not decide reviews: the role reviewer or release_manager is "
+                               "needed (config/console-roles.yaml)")
 
     def promote_refusal(self, prompt: str, owner: str | None) -> str | None:
         """Why this user may not promote ``prompt`` (the registry's own rule), or None if they may. When the
@@ -46,22 +67,36 @@ class User:
 
 
 def current_user(request: Request) -> User:
-    token = session_of(request).get("token")
+    """Tokens are checked on every request, so a revoked one signs its holder out at once."""
+    session = session_of(request)
+    people: ConsolePeople = request.app.state.people
+    if session.get("console_token"):
+        console_tokens: TokenTable = request.app.state.console_tokens
+        person = console_tokens.authenticate(str(session["console_token"]))
+        if person is None:
+            raise NotSignedIn()
+        return User(token=None, principal=person, console_roles=people.roles_of(person.name))
+    token = session.get("token")
     if not token:
         raise NotSignedIn()
     tokens: TokenTable = request.app.state.tokens
-    return User(token=str(token), principal=tokens.authenticate(str(token)))
+    principal = tokens.authenticate(str(token))
+    roles = people.roles_of(principal.name if principal else None)
+    return User(token=str(token), principal=principal, console_roles=roles)
 
 
 SignedIn = Annotated[User, Depends(current_user)]
 
 
 def registry_for(request: Request, user: User) -> RegistryClient:
+    if user.token is None:
+        raise NeedsRegistryToken(f"{user.name} signed in with a console token; the prompt pages need a registry "
+                                 "token: sign out and sign in with it")
     return RegistryClient(request.app.state.registry_http, user.token)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    token = session_of(request).get("token")
-    user = current_user(request) if token else None
+    session = session_of(request)
+    user = current_user(request) if session.get("token") or session.get("console_token") else None
     return templates.TemplateResponse(request, template, status_code=status_code, context={
         "user": user, "csrf": csrf_token(request), "notice": pop_notice(request), **context})

@@ -2,6 +2,7 @@
 
     POST /v1/feedback   {"mail_id": "m-…", "thumbs": "up" | "down", "comment": "…"}   (bearer token, role feedback)
     GET  /v1/quality?prompt=extract-email&tenant=acme&window_minutes=60&baseline_minutes=1440
+    GET  /v1/quality/series?prompt=extract-email&hours=24   each metric per time bucket, version, model and arm
     GET  /v1/canary/{prompt}   the canary guard's current comparison
 """
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.evaluator.access import FEEDBACK_ROLE
 from services.evaluator.drift.quality_report import QualityQuestion, answer
+from services.evaluator.drift.quality_series import quality_series
 from services.evaluator.signals import Feedback
 from shared.bearer_auth import Caller
 
@@ -53,6 +55,15 @@ async def quality(request: Request, _: Caller, prompt: str | None = None, tenant
                                baseline=timedelta(minutes=baseline_minutes), alpha=alpha)
     report = await answer(request.app.state.deps.store, question)
     return {"answer": "yes" if report.worse else "no", "headline": report.headline(), **report.to_dict()}
+
+
+@router.get("/quality/series")
+async def quality_over_time(request: Request, _: Caller, prompt: str | None = None, tenant: str | None = None,
+                            model: str | None = None, hours: float = 24) -> dict[str, Any]:
+    if not 0 < hours <= 24 * 31:
+        raise HTTPException(422, "hours must be between 0 and 744 (31 days)")
+    return await quality_series(request.app.state.deps.store, {"prompt": prompt, "tenant": tenant, "model": model},
+                                timedelta(hours=hours))
 
 
 @router.get("/canary/{prompt}")

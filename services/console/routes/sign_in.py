@@ -1,4 +1,5 @@
-"""Sign in with a prompt-registry bearer token (checked against the registry), and sign out."""
+"""Sign in with a console token (reviewers, readers) or a prompt-registry bearer token (checked against the
+registry), and sign out."""
 
 from typing import Annotated
 
@@ -23,12 +24,16 @@ async def login(request: Request, token: Annotated[str, Form()] = "",
     check_csrf(request, csrf)
     token = token.strip()
     if not token:
-        return render(request, "login.html", status_code=400, error="Paste your registry token to sign in.")
+        return render(request, "login.html", status_code=400, error="Paste your console or registry token to sign in.")
+    if request.app.state.console_tokens.authenticate(token) is not None:
+        start_session(request, token, console=True)
+        return RedirectResponse("/review", status_code=303)
     try:
         await RegistryClient(request.app.state.registry_http, token).list_prompts()
     except RegistryRefused as refused:
-        message = ("The prompt registry does not know this token. Ask a release manager for one "
-                   "(`mailspine prompts add-user NAME --role ROLE`).") if refused.status == 401 else refused.detail
+        message = refused.detail if refused.status != 401 else (
+            "Neither the console nor the prompt registry knows this token. Ask a release manager for one "
+            "(`mailspine prompts add-user NAME --role ROLE`, or config/console-roles.yaml).")
         return render(request, "login.html", status_code=401 if refused.status == 401 else 502, error=message)
     start_session(request, token)
     return RedirectResponse("/prompts", status_code=303)

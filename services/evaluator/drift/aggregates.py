@@ -102,6 +102,21 @@ class QualityStore:
                 counts[0 if kind == "k" else 1] += int(raw_count)
         return {metric: Proportion(k=k, n=n) for metric, (k, n) in sorted(totals.items())}
 
+    async def series(self, start: datetime, end: datetime,
+                     where: dict[str, str | None] | None = None) -> list[tuple[int, str, Dimensions, Proportion]]:
+        """Per time bucket, metric and dimensions: pass/total (what the quality page draws over time)."""
+        where = where or {}
+        points: dict[tuple[int, str, str], list[int]] = {}
+        for bucket in await self._buckets(start, end):
+            for raw_field, raw_count in (await self.redis.hgetall(BUCKET_SCORES.format(bucket=bucket))).items():
+                metric, *dims, kind = redis_text(raw_field).split(_SEPARATOR)
+                if not Dimensions(*dims).matches(where):
+                    continue
+                counts = points.setdefault((bucket, metric, _SEPARATOR.join(dims)), [0, 0])
+                counts[0 if kind == "k" else 1] += int(raw_count)
+        return [(bucket * self.bucket_seconds, metric, Dimensions.parse(dims), Proportion(k=k, n=n))
+                for (bucket, metric, dims), (k, n) in sorted(points.items())]
+
     async def mix(self, start: datetime, end: datetime,
                   where: dict[str, str | None] | None = None) -> dict[str, Counter]:
         """How many runs each prompt version, model and retrieval index served in the window."""

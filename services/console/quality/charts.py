@@ -1,0 +1,52 @@
+"""Each metric's pass rate over time, one line per prompt version, model and arm, with its 95% interval as error
+bars, and the registry's changes (promotions, canaries, rollbacks) as rules on the time axis. Vega-Lite through
+Altair, rendered to SVG on the server by vl-convert."""
+
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+CHANGE_COLOURS = {"rolled_back": "#b11f1f", "promoted": "#1f7a3a"}
+WIDTH, HEIGHT = 820, 170
+
+
+def series_name(point: dict[str, Any]) -> str:
+    return f"{point['prompt']}@{point['version']} · {point['model']} · {point['arm']}"
+
+
+def _metric_chart(metric: str, points: list[dict[str, Any]], changes: list[dict[str, Any]],
+                  domain: list[str]) -> alt.LayerChart:
+    rows = [{**p, "series": series_name(p)} for p in points if p["metric"] == metric and p["rate"] is not None]
+    data = alt.Chart(alt.Data(values=rows))
+    x = alt.X("at:T", title=None, scale=alt.Scale(domain=domain))
+    colour = alt.Color("series:N", title="prompt version · model · arm")
+    layers: list[Any] = [
+        data.mark_errorbar(ticks=True).encode(x=x, y=alt.Y("low:Q", title="pass rate",
+                                                           scale=alt.Scale(domain=[0, 1])), y2="high:Q", color=colour),
+        data.mark_line(point=True).encode(x=x, y="rate:Q", color=colour,
+                                          tooltip=["series:N", "at:T", "rate:Q", "low:Q", "high:Q", "n:Q"]),
+    ]
+    if changes:
+        marks = alt.Chart(alt.Data(values=[{**c, "label": f"{c['kind']}"} for c in changes]))
+        kinds = sorted({c["kind"] for c in changes})
+        stroke = alt.Color("kind:N", title="registry change", scale=alt.Scale(
+            domain=kinds, range=[CHANGE_COLOURS.get(k, "#b56a00") for k in kinds]))
+        layers.append(marks.mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(x=x, color=stroke,
+                                                                               tooltip=["kind:N", "description:N"]))
+        layers.append(marks.mark_text(align="left", dx=3, dy=-4, y=0, fontSize=10).encode(
+            x=x, text="label:N", color=stroke))
+    chart: alt.LayerChart = alt.layer(*layers).resolve_scale(color="independent").properties(
+        title=metric, width=WIDTH, height=HEIGHT)
+    return chart
+
+
+def quality_svg(series: dict[str, Any]) -> str | None:
+    """One SVG with a chart per metric; None when there is nothing to draw."""
+    metrics = sorted({p["metric"] for p in series["points"]})
+    if not metrics:
+        return None
+    domain = [series["start"], series["end"]]
+    chart = alt.vconcat(*[_metric_chart(m, series["points"], series["changes"], domain) for m in metrics])
+    svg: str = vl_convert.vegalite_to_svg(chart.to_dict())
+    return svg

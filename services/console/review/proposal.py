@@ -1,0 +1,104 @@
+"""The one place that knows the shape of review.requests.v1 and review.decisions.v1: a request as the queue shows
+it (proposed calls with their arguments and the critic's reasons, the extracted facts), and a reviewer's verdict
+as a decision message. When the contracts gain fields, only this module changes."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from shared.contracts.extraction import Extraction
+from shared.contracts.review import ReviewDecision, ReviewDecisionMessage, ReviewRequestMessage
+
+Verdict = Literal["approve", "edit", "reject"]
+# facts a reviewer may correct, one form field each; lists are edited as comma-separated text
+EDITABLE_FACTS = ("intent", "customer_name", "company", "order_ids", "invoice_ids", "dates", "requested_action",
+                  "crm_action", "high_stakes")
+
+
+class DecisionRefused(Exception):
+    """The reviewer's input cannot become a decision; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class ProposedCall:
+    tool: str
+    call_id: str
+    arguments: dict[str, Any]
+    critic_reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    request_id: str
+    tenant: str
+    mail_id: str
+    created_at: datetime
+    reason: str
+    calls: list[ProposedCall]
+    facts: dict[str, Any]
+    message: ReviewRequestMessage
+
+    @classmethod
+    def from_message(cls, message: ReviewRequestMessage) -> "ReviewItem":
+        proposed = message.payload.proposed
+        arguments = proposed.model_dump(mode="json", exclude={"facts", "call_id"})
+        facts = proposed.facts.model_dump(mode="json") if proposed.facts else {}
+        return cls(request_id=message.id, tenant=message.tenant, mail_id=message.mail_id,
+                   created_at=message.created_at, reason=message.payload.reason,
+                   calls=[ProposedCall(tool="crm_writer", call_id=proposed.call_id, arguments=arguments,
+                                       critic_reasons=[message.payload.reason])],
+                   facts=facts, message=message)
+
+    def editable(self) -> list[tuple[str, str]]:
+        """(field, the proposed value as the form shows it)."""
+        return [(name, field_text(self.facts.get(name))) for name in EDITABLE_FACTS if name in self.facts]
+
+
+def field_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _parsed(name: str, text: str, proposed: Any) -> Any:
+    text = text.strip()
+    if isinstance(proposed, list):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(proposed, bool):
+        if text.lower() not in {"true", "false"}:
+            raise DecisionRefused(f"{name}: write true or false, not {text!r}")
+        return text.lower() == "true"
+    return text or None
+
+
+def edits_of(item: ReviewItem, form: dict[str, str]) -> dict[str, tuple[Any, Any]]:
+    """field -> (proposed, edited) for each field the reviewer changed."""
+    changed = {}
+    for name, shown in item.editable():
+        if name in form and form[name].strip() != shown:
+            changed[name] = (item.facts.get(name), _parsed(name, form[name], item.facts.get(name)))
+    return changed
+
+
+def build_decision(item: ReviewItem, reviewer: str, verdict: Verdict, edits: dict[str, tuple[Any, Any]],
+                   comment: str | None) -> ReviewDecisionMessage:
+    corrected = None
+    if verdict == "edit":
+        if not edits:
+            raise DecisionRefused("nothing was changed: approve the proposal as it is, or change a field")
+        try:
+            corrected = Extraction.model_validate({**item.facts, **{k: new for k, (_, new) in edits.items()}})
+        except ValidationError as invalid:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in invalid.errors())
+            raise DecisionRefused(f"the edited facts are not valid: {problems}") from None
+    if verdict == "reject" and not (comment or "").strip():
+        raise DecisionRefused("say why you reject the proposal: the reason goes with the decision")
+    decision = ReviewDecision(decision_id=uuid.uuid4().hex, reviewer=reviewer, verdict=verdict,
+                              proposed=item.message.payload.proposed, corrected=corrected,
+                              comment=(comment or "").strip() or None, decided_at=datetime.now(UTC))
+    return ReviewDecisionMessage(tenant=item.tenant, mail_id=item.mail_id, payload=decision)

@@ -1,0 +1,76 @@
+"""The console's review queue in the real Redis: oldest first per tenant, a claim only one reviewer holds and that
+expires, and a decided request that a redelivery does not reopen. Each test uses its own tenant and cleans up."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from services.console.review.proposal import ReviewItem, build_decision
+from services.console.review.queue_store import ClaimRefused, ReviewQueue
+from shared.contracts.crm import CrmAction, CrmWriteRequest
+from shared.contracts.review import ReviewRequest, ReviewRequestMessage
+from shared.settings import RedisSettings
+
+pytestmark = pytest.mark.usefixtures("infrastructure")
+
+
+def request(tenant: str, minutes_ago: int) -> ReviewRequestMessage:
+    proposed = CrmWriteRequest(call_id=uuid.uuid4().hex, action=CrmAction.LOG_INTERACTION,
+                               customer_address="<EMAIL_1>", summary="hello")
+    return ReviewRequestMessage(tenant=tenant, mail_id=f"m-{uuid.uuid4().hex[:8]}",
+                                created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+                                payload=ReviewRequest(reason="high stakes", proposed=proposed))
+
+
+@asynccontextmanager
+async def queue(claim_ms: int = 60_000) -> AsyncIterator[tuple[ReviewQueue, str]]:
+    redis = Redis.from_url(RedisSettings().url)
+    tenant = f"test-{uuid.uuid4().hex[:8]}"
+    try:
+        yield ReviewQueue(redis, claim_ms), tenant
+    finally:
+        keys = [k async for k in redis.scan_iter(match="console:review:*")]
+        mine = [k for k in keys if tenant.encode() in k]
+        if mine:
+            await redis.delete(*mine)
+        await redis.srem("console:review:tenants", tenant)
+        await redis.aclose()
+
+
+def test_open_items_are_oldest_first_and_a_claim_is_held_by_one_reviewer() -> None:
+    async def scenario() -> None:
+        async with queue() as (reviews, tenant):
+            newer, older = request(tenant, 5), request(tenant, 50)
+            for message in (newer, older, newer):  # a redelivery is not a second item
+                await reviews.add(message)
+            assert [o.item.request_id for o in await reviews.open_items(tenant)] == [older.id, newer.id]
+            await reviews.claim(older.id, "rita.reviewer")
+            await reviews.claim(older.id, "rita.reviewer")  # her own claim again: extended, not refused
+            with pytest.raises(ClaimRefused, match=r"rita\.reviewer is working on this item"):
+                await reviews.claim(older.id, "remy.reviewer")
+            assert (await reviews.open_items(tenant))[0].claimed_by == "rita.reviewer"
+
+    asyncio.run(scenario())
+
+
+def test_a_forgotten_claim_expires_and_a_decided_item_stays_closed() -> None:
+    async def scenario() -> None:
+        async with queue(claim_ms=100) as (reviews, tenant):
+            message = request(tenant, 1)
+            await reviews.add(message)
+            await reviews.claim(message.id, "rita.reviewer")
+            await asyncio.sleep(0.3)  # past the claim's time to live
+            await reviews.claim(message.id, "remy.reviewer")
+            item = ReviewItem.from_message(message)
+            await reviews.close(item, build_decision(item, "remy.reviewer", "approve", {}, None))
+            assert await reviews.open_items(tenant) == []
+            assert await reviews.add(message) is False  # redelivered after the decision: not reopened
+            with pytest.raises(ClaimRefused, match="decided already"):
+                await reviews.claim(message.id, "rita.reviewer")
+
+    asyncio.run(scenario())
