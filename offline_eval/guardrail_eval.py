@@ -23,6 +23,8 @@ from services.gateway.settings import GatewaySettings
 from shared.settings import REPO_ROOT
 
 BENIGN_DEV = REPO_ROOT / "data" / "guardrails" / "benign_mails.jsonl"
+# hand-written dev mails that talk about prompts, assistants, scams and corrections the way business mail does
+BENIGN_HARD_LOOKALIKES = REPO_ROOT / "data" / "guardrails" / "benign_hard_lookalikes.jsonl"
 BENIGN_HELDOUT = REPO_ROOT / "data" / "guardrails" / "benign_heldout.jsonl"
 # benign mails written to contain wording a detector might wrongly react to
 HARD_DEV_IDS = REPO_ROOT / "data" / "guardrails" / "benign_mails.hard_ids.txt"
@@ -74,6 +76,8 @@ def _dev_items() -> list[Item]:
     items += [Item(row_text(r), row_text(r), False, r["id"], ("dev benign mails",) + (("dev benign mails, hard subset",)
                                                                          if r["id"] in hard else ()))
               for r in read_jsonl(BENIGN_DEV)]
+    items += [Item(row_text(r), row_text(r), False, r["id"], ("dev benign: hard look-alikes written for training",))
+              for r in read_jsonl(BENIGN_HARD_LOOKALIKES)]
     items += [Item(row_text(r), row_text(r), False, r["payload"],
                    (f"dev look-alike: {r['kind']}", "dev look-alikes, all kinds"))
               for r in read_jsonl(MAIL_LOOKALIKES_FILE) if r["split"] == "dev"]

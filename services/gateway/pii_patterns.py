@@ -5,7 +5,12 @@ from collections.abc import Sequence
 
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, EmailRecognizer, PhoneRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IpRecognizer,
+    PhoneRecognizer,
+)
 from tldextract import TLDExtract
 
 # --- pattern recognizers: Presidio's, narrowed where their defaults misfire on business mail
@@ -17,10 +22,51 @@ _OFFLINE_DOMAINS = TLDExtract(cache_dir=None, suffix_list_urls=(), extra_suffixe
 
 
 class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email recognizer; its domain check reads the bundled suffix snapshot instead of downloading."""
+    """Presidio's email recognizer; its domain check reads the bundled suffix snapshot instead of downloading.
+
+    Its pattern is costly to run over a whole mail (about 2 ms per 5 KB), and every address has an "@": only the
+    stretches around each "@" are read, wide enough for the longest address (RFC 5321: 64 + 1 + 255)."""
+
+    _REACH = 330
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = []
+        for start, end in _stretches_around(text, "@", self._REACH):
+            for found in super().analyze(text[start:end], entities, nlp_artifacts, regex_flags):
+                found.start, found.end = found.start + start, found.end + start
+                results.append(found)
+        return results
 
     def validate_result(self, pattern_text: str) -> bool:
         return _OFFLINE_DOMAINS(pattern_text).fqdn != ""
+
+
+def _stretches_around(text: str, marker: str, reach: int) -> list[tuple[int, int]]:
+    """(start, end) of the text within reach of each occurrence of the marker, overlapping stretches merged."""
+    stretches: list[tuple[int, int]] = []
+    at = text.find(marker)
+    while at != -1:
+        start, end = max(0, at - reach), min(len(text), at + reach)
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+        at = text.find(marker, at + 1)
+    return stretches
+
+
+class MailIpRecognizer(IpRecognizer):
+    """Presidio's IP recognizer, run only on a text that has the shape of an address somewhere: an IPv4 address
+    has "digit.digit.digit", every IPv6 form has two colons with at most a hex group between them."""
+
+    _MAY_HOLD_AN_ADDRESS = re.compile(r"\d\.\d{1,3}\.\d|:[0-9A-Fa-f]{0,4}:")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        if not self._MAY_HOLD_AN_ADDRESS.search(text):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
 class MailPhoneRecognizer(PhoneRecognizer):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from presidio_analyzer import PatternRecognizer
 from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
-    IpRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
     UsSsnRecognizer,
@@ -29,6 +28,7 @@ from services.gateway.pii_patterns import (
     PHONE_CONTEXT,
     PHONE_REGIONS,
     MailCardRecognizer,
+    MailIpRecognizer,
     MailPhoneRecognizer,
     OfflineEmailRecognizer,
     boosted_by_context,
@@ -69,7 +69,7 @@ class PiiRedactor:
         self.nlp_engine = PreloadedSpacyNlpEngine(load_ner_pipeline())
         self.person_recognizer = SpacyRecognizer(supported_entities=["PERSON"])
         self.pattern_recognizers: list[PatternRecognizer | PhoneRecognizer] = [
-            OfflineEmailRecognizer(), MailCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(), IpRecognizer(),
+            OfflineEmailRecognizer(), MailCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(), MailIpRecognizer(),
             MailPhoneRecognizer(supported_regions=PHONE_REGIONS, leniency=1, context=PHONE_CONTEXT),
         ]
 

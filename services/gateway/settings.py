@@ -30,6 +30,7 @@ class GatewaySettings(MailSourceSettings):
     guardrail_attack_files: tuple[Path, ...] = (REPO_ROOT / "data" / "guardrails" / "attacks.jsonl",
                                                 REPO_ROOT / "data" / "guardrails" / "mail_attacks.jsonl")
     guardrail_benign_files: tuple[Path, ...] = (REPO_ROOT / "data" / "guardrails" / "benign_mails.jsonl",
+                                                REPO_ROOT / "data" / "guardrails" / "benign_hard_lookalikes.jsonl",
                                                 REPO_ROOT / "data" / "guardrails" / "mail_lookalikes.jsonl")
     model_cache_dir: Path = Field(default_factory=lambda: PathSettings().cache / "models")
 

@@ -27,6 +27,8 @@ TOOL_CALL_SYNTAX = re.compile(
     r"|\b(?:call|invoke|use|run|execute|trigger)\s+(?:the\s+|your\s+)?[a-z]+(?:_[a-z]+)+\b"
     r"|\b[a-z]+(?:_[a-z]+)+\s*\([^()\n]{0,200}\)"
     r"|\b(?:call|invoke|use|run|execute|trigger)\s+(?:the|your)\s+[\w-]+\s+(?:tool|function)\b", _I)
+# every form above names a snake_case tool or says "tool" or "function": a cheap test before the costly pattern
+_MAY_NAME_A_TOOL = re.compile(r"[a-z]_[a-z]|tool|function", _I)
 RECORD_CHANGE = re.compile(
     rf"\b(?:set|mark|change|update|replace|switch|redirect)\b[^\n.!?]{{0,50}}\b{_RECORD}\b[^\n.!?]{{0,60}}"
     rf"\b(?:to|as|in (?:the|your) (?:CRM|database|ledger|records?))\b", _I)
@@ -83,7 +85,8 @@ STAFF_ORIGIN = re.compile(
 def _approval_hits(text: str, skip_review: bool) -> list[tuple[str, float]]:
     """A sentence that claims an approval for money or payment details; on the recipient's side ("your CFO
     approved") it asks the reader to take the sender's word for a decision they cannot see."""
-    if not MONEY_TARGET.search(text):
+    # the whole text must hold the three parts before its sentences are read one by one
+    if not (MONEY_TARGET.search(text) and APPROVAL_WORD.search(text) and ANY_AUTHORITY.search(text)):
         return []
     claims = [s for s in _SENTENCES.findall(text) if APPROVAL_WORD.search(s) and ANY_AUTHORITY.search(s)]
     if not claims:
@@ -104,7 +107,7 @@ def mail_borne_hits(text: str) -> list[tuple[str, float]]:
     addressed = ADDRESSED_INSTRUCTION.search(text)
     if addressed:
         hits.append(("instruction_to_assistant", 0.5))
-    if TOOL_CALL_SYNTAX.search(text):
+    if _MAY_NAME_A_TOOL.search(text) and TOOL_CALL_SYNTAX.search(text):
         hits.append(("tool_call_syntax", 0.55))
     record_change = RECORD_CHANGE.search(text)
     skip_review = SKIP_REVIEW.search(text)

@@ -13,12 +13,22 @@ from services.gateway.guardrails.normalise import normalise
 
 _I = re.IGNORECASE | re.DOTALL
 
+# "ignore the previous instructions for the Friday delivery", "disregard the delivery instructions I sent":
+# a customer taking back their own instructions about an errand, not an attack on the assistant's
+_ERRANDS = (r"(?:delivery|deliveries|order|parcel|shipment|collection|visit|appointment|event|invoice|payment|booking"
+            r"|installation|meeting)")
+_NOT_ERRAND_INSTRUCTIONS = "".join(f"(?<!{errand} )" for errand in (
+    "delivery", "shipping", "payment", "signing", "driver", "packing", "loading", "wire", "transfer", "banking",
+    "installation", "assembly", "parking", "care"))
+_NOT_ABOUT_AN_ERRAND = (rf"(?!\s+(?:for|about|regarding)\s+(?:the|my|our)\s+(?:\w+\s+){{0,2}}?{_ERRANDS}\b"
+                        r"|\s+(?:I|we)\s+(?:sent|gave|emailed|left|wrote)\b)")
+
 # (name, weight, pattern): weights say how much one hit alone should move the score
 INSTRUCTION_PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     ("ignore_instructions", 0.75, re.compile(
         r"\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|"
-        r"all|any|your|system|original)\b[^.\n]{0,30}\b(instructions?|prompts?|rules|directives|guidelines|"
-        r"programming|restrictions)\b", _I)),
+        rf"all|any|your|system|original)\b[^.\n]{{0,30}}{_NOT_ERRAND_INSTRUCTIONS}\b(instructions?|prompts?|rules|"
+        rf"directives|guidelines|programming|restrictions)\b{_NOT_ABOUT_AN_ERRAND}", _I)),
     ("persona_switch", 0.45, re.compile(
         r"\byou (are|will) (now|no longer|going to)\b[^.\n]{0,60}\b(act|be|called|named|mode|free|unrestricted)\b",
         _I)),
@@ -32,8 +42,13 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         r"\b(AI|assistant|agent|language model|LLM|chatbot|GPT)\b[,:]?\s+(you must|please |now )?(ignore|forward|"
         r"send|delete|reveal|execute|call|output|respond only)\b", _I)),
     ("exfiltration_request", 0.55, re.compile(
-        r"\b(forward|send|email|export|upload)\b[^.\n]{0,60}\b(all|every|each|any)\b[^.\n]{0,40}\b(invoices?|"
-        r"customers?|contacts?|addresses|e-?mails|records|data|credentials|passwords)\b[^.\n]{0,80}\bto\b", _I)),
+        r"\b(forward|send|email|export|upload)\b[^.\n]{0,60}\b(all|every|each|any)\b[^.\n]{0,40}\b(customers?|"
+        r"contacts?|addresses|e-?mails|records|data|credentials|passwords|invoices?(?=[^.\n]{0,40}\b(?:mailbox|inbox"
+        r"|system|CRM|database|ledger|you (?:can find|have|hold|store|see))))\b[^.\n]{0,80}\bto\b", _I)),
+    # "please send all invoices to our new AP mailbox" is ordinary accounts-payable mail: alone it stays weak
+    ("invoice_forwarding_request", 0.25, re.compile(
+        r"\b(forward|send|email|export|upload)\b[^.\n]{0,60}\b(all|every|each|any)\b[^.\n]{0,40}\binvoices?\b"
+        r"[^.\n]{0,80}\bto\b", _I)),
     ("new_instructions_header", 0.45, re.compile(r"\b(new|updated|real|actual) (instructions|task|objective)\s*:", _I)),
     ("as_a_language_model", 0.35, re.compile(r"\bas an? (AI|large language model|language model)\b", _I)),
 )
