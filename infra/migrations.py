@@ -3,8 +3,10 @@ no vectorizer) and the RBAC roles over it. Run as the operator."""
 
 import weaviate
 from weaviate.classes.config import Configure
+from weaviate.exceptions import WeaviateBaseError
 
 from infra.weaviate_access import apply_roles
+from shared.errors import InfraError
 from shared.mail_history.connection import connect
 from shared.mail_history.schema import PROPERTIES
 from shared.settings import WeaviateSettings
@@ -38,7 +40,11 @@ def migrate_mail_history(settings: WeaviateSettings | None = None) -> bool:
         if not client.collections.exists(name):
             create_mail_history(client, name)
             created = True
-        apply_roles(client, name)
+        try:
+            apply_roles(client, name)
+        except WeaviateBaseError as exc:
+            raise InfraError(f"Weaviate refused the RBAC roles ({exc}); a Weaviate started before RBAC was "
+                             "configured is still running: `mailspine down`, then `mailspine up`") from exc
         return created
 
 

@@ -14,9 +14,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from cli.trace_story import JaegerQuery, Span
 from infra.kafka_acls import ADMIN
-from infra.migrations import connect
 from infra.redis_acls import OPERATOR
 from shared.contracts.topics import all_topics
+from shared.mail_history.connection import connect
 from shared.settings import KafkaSettings, RedisSettings, TracingSettings, WeaviateSettings
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
@@ -63,8 +63,9 @@ def test_weaviate_refuses_anonymous_access_and_has_the_mail_history_collection()
     assert anonymous.status_code == 401
     with connect(settings) as client:
         assert client.collections.exists(settings.mail_history_collection)
-        properties = {p.name for p in client.collections.get(settings.mail_history_collection).config.get().properties}
-    assert {"mail_id", "tenant", "subject", "body"} <= properties
+        config = client.collections.get(settings.mail_history_collection).config.get()
+    assert {"mail_id", "customer_key", "subject", "excerpt"} <= {p.name for p in config.properties}
+    assert config.multi_tenancy_config.enabled  # one Weaviate tenant per Mailspine tenant
 
 
 def test_jaeger_ingests_otlp_and_serves_the_trace_through_api_v3() -> None:

@@ -12,27 +12,10 @@ from pydantic import BaseModel
 from services.tools.history_indexer.handlers import HistoryIndexerDeps, provide, register
 from services.tools.history_indexer.records import StagedMail, StagedRun, history_record, staged_mail, staged_run
 from services.tools.history_indexer.settings import HistoryIndexerSettings
-from shared.contracts.agent_run import AgentRun, AgentRunMessage
-from shared.contracts.mail import AcceptedMail
 from shared.contracts.topics import AGENT_RUNS, MAIL_ACCEPTED
-from shared.mail_history.schema import HistoryRecord
+from tests.support.history_inputs import CUSTOMER, RecordingWriter, mail_of_customer, run_summary
 from tests.support.in_memory_broker import unit_broker
 from tests.support.runtime_inputs import accepted_mail
-
-CUSTOMER = "cust_0123456789abcdef01234567"
-
-
-def mail_of_customer(mail_id: str = "m-1") -> AcceptedMail:
-    mail = accepted_mail(mail_id)
-    payload = mail.payload.model_copy(update={"address_keys": {"<EMAIL_1>": CUSTOMER}})
-    return mail.model_copy(update={"payload": payload})
-
-
-def run_summary(mail_id: str = "m-1", tenant: str = "acme") -> AgentRunMessage:
-    run = AgentRun(trace_id="a" * 32, prompts=[], model="reference", input_tokens=1, output_tokens=1,
-                   latency_ms=1.0, outcome="crm", intent="refund_request", crm_action="create_refund_case",
-                   high_stakes=False)
-    return AgentRunMessage(tenant=tenant, mail_id=mail_id, payload=run)
 
 
 @dataclass
@@ -47,15 +30,6 @@ class InMemoryStaging:
     async def stage_run(self, run: StagedRun) -> StagedMail | None:
         self.runs[(run.tenant, run.mail_id)] = run
         return self.mails.get((run.tenant, run.mail_id))
-
-
-@dataclass
-class RecordingWriter:
-    written: list[HistoryRecord] = field(default_factory=list)
-
-    def write(self, records: list[HistoryRecord]) -> int:
-        self.written.extend(records)
-        return len(records)
 
 
 @dataclass
