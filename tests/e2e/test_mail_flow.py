@@ -62,9 +62,10 @@ def test_a_mail_becomes_exactly_one_crm_write_and_one_linked_trace() -> None:
     assert upstream_services.index("runtime") < upstream_services.index("gateway")
 
     carrying_mail_id = {s.service for s in spans if s.attributes.get("mailspine.mail.id") == mail.mail_id}
-    # the evaluator (reading the run summary) and the CRM stand-in (taking the write) join the same trace; they may
-    # still be on their way
-    assert set(SERVICES) <= carrying_mail_id <= set(SERVICES) | {"evaluator", "crm-standin"}
+    # the evaluator (reading the run summary), the CRM stand-in (taking the write), the history indexer and the tools
+    # the plan called join the same trace; they may still be on their way
+    joining = {"evaluator", "crm-standin", "history-indexer", "tool-retriever", "tool-history", "tool-email-sender"}
+    assert set(SERVICES) <= carrying_mail_id <= set(SERVICES) | joining
 
     # the spotlighting markers survived to the runtime, which checked them before planning
     agent_run = next(s for s in spans if s.name == "agent.run")
