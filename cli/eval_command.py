@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # the offline evaluation is imported when a command needs it:
 
 DEFAULT_PROMPT = "extract-email"
 EXTRACTION_PROMPT = "extract-email"  # what a judge prompt grades, and what gives the planner its facts
-ACTION_PROMPTS = ("plan-actions", "critic-action")  # evaluated on the agent's actions (offline_eval/action_eval.py)
 LABELS = ("production", "canary", "staging")
 
 
@@ -68,6 +67,7 @@ def registry_artifact(name: str, version: str | None = None, label: str | None =
 
 def cmd_eval(args: argparse.Namespace) -> None:
     from infra.stack import ensure_model_endpoint
+    from offline_eval.action_eval import ACTION_PROMPTS
     from offline_eval.candidate_eval import prepare_dataset
     from offline_eval.judge_report import judge_table
     from offline_eval.report import comparison_table
@@ -159,7 +159,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--concurrency", type=int, default=8, help="model calls in flight")
     evaluate.add_argument("--limit", type=int, help="only the first N mails (a smoke run; no run record)")
     evaluate.add_argument("--extractor", default="main",
-                          help=f"for a judge prompt or {', '.join(ACTION_PROMPTS)}: which {EXTRACTION_PROMPT} "
+                          help=f"for a judge prompt, plan-actions or critic-action: which {EXTRACTION_PROMPT} "
                                "produces the extractions it grades or plans from, as --baseline takes it (default "
                                "'main': the newest version committed on main)")
     evaluate.set_defaults(run=cmd_eval)

@@ -19,6 +19,7 @@ from offline_eval.golden_mail import PreparedMail
 from offline_eval.metrics import Guard, compare, guard_value
 from offline_eval.runner import MailRun, Progress, run_prompt
 from services.runtime.critic import CRITIC_PROMPT, AgentPolicy, load_policy
+from services.runtime.planning import PLAN_PROMPT
 from shared.contracts.eval_run import EvalRunRecord
 from shared.contracts.mail import AcceptedMail
 from shared.golden import load_golden_actions
@@ -31,6 +32,8 @@ ACTION_GUARDS: tuple[Guard[ActionScore], ...] = (
     Guard("human_review_precision", False, 0.60, lambda s: s.to_person, lambda s: s.gold_needs_person),
     Guard("human_review_recall", False, 0.85, lambda s: s.gold_needs_person, lambda s: s.to_person),
 )
+ACTION_PROMPTS = (PLAN_PROMPT, CRITIC_PROMPT)  # the prompts whose eval is the agent's actions
+PLANNING_REQUESTS_PER_MAIL = 5  # about: an extraction, then lookups, a write, a reply and the finish
 EVAL_TENANT = "acme"  # the golden mails are written to acme's mailboxes; its refund limits apply
 LOWER_IS_BETTER = {guard.name: guard.lower_is_better for guard in ACTION_GUARDS}
 

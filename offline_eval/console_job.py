@@ -16,9 +16,11 @@ from typing import Any, Literal
 import httpx
 import openai
 
-from offline_eval.candidate_eval import evaluate_candidate, prepare_dataset
+from offline_eval.action_eval import ACTION_PROMPTS, PLANNING_REQUESTS_PER_MAIL, ActionEvalOutcome, evaluate_actions
+from offline_eval.candidate_eval import EvalOutcome, evaluate_candidate, prepare_dataset
 from shared.eval_runs import EvalRunStore
 from shared.llm import LlmSettings, build_async_client
+from shared.prompts import PromptLibrary
 from shared.prompts.artifact import PromptArtifact, parse_artifact
 
 SPLIT: Literal["all"] = "all"  # the gate needs the whole golden dataset
@@ -49,13 +51,20 @@ async def run(candidate: PromptArtifact, baseline: PromptArtifact | None, concur
     emit("state", state="preparing")
     mails = await asyncio.to_thread(prepare_dataset, SPLIT)
     runs = 1 if baseline is None or baseline.content_hash == candidate.content_hash else 2
-    emit("expected", requests=runs * sum(1 for mail in mails if mail.content is not None))
+    per_mail = PLANNING_REQUESTS_PER_MAIL if candidate.name in ACTION_PROMPTS else 1
+    emit("expected", requests=runs * per_mail * sum(1 for mail in mails if mail.content is not None))
     emit("state", state="running")
     base = build_async_client(LlmSettings.load())
     client = _counting_client(base)
     await base.close()  # the copy has its own HTTP client
+    outcome: EvalOutcome | ActionEvalOutcome
     try:
-        outcome = await evaluate_candidate(client, candidate, baseline, mails, SPLIT, concurrency)
+        if candidate.name in ACTION_PROMPTS:  # graded on the agent's actions, with the newest extraction and planner
+            library = PromptLibrary()
+            outcome = await evaluate_actions(client, candidate, baseline, library.latest("extract-email"),
+                                             library.latest("plan-actions"), mails, SPLIT, concurrency)
+        else:
+            outcome = await evaluate_candidate(client, candidate, baseline, mails, SPLIT, concurrency)
     finally:
         await client.close()
     await asyncio.to_thread(EvalRunStore().save, outcome.record)
