@@ -26,6 +26,8 @@ from shared.contracts.topics import CRM_WRITES, MAIL_QUARANTINE
 from shared.llm import LlmSettings, ReferenceModelSettings
 from shared.mail_publisher import publish_inbound, read_eml
 from shared.settings import REPO_ROOT, KafkaSettings, PathSettings, RedisSettings, TracingSettings, WeaviateSettings
+from shared.smtp_relay import SmtpRelaySettings
+from standins.smtp_relay.maildir_delivery import relay_maildir
 
 SAMPLE_INBOX = REPO_ROOT / "data" / "inbox"
 
@@ -137,6 +139,9 @@ def print_where_to_look() -> None:
     model = (f"{ReferenceModelSettings().base_url} (rule-based reference model, not an LLM; key in {paths.secrets_dir})"
              if llm.is_reference else f"{llm.base_url} (from OPENAI_BASE_URL)")
     print(f"  model     {model}")
+    relay = SmtpRelaySettings()
+    print(f"  mail out  smtp://{relay.host}:{relay.port} (SMTP relay stand-in; delivered mail in "
+          f"{relay_maildir(paths)})")
     print(f"  logs      {paths.home / 'log'}")
 
 
