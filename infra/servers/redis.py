@@ -64,7 +64,7 @@ class RedisServer(Server):
 
     def start(self) -> str:
         # a server of ours started before its users existed accepts no operator: restart it with the ACL file
-        if read_pid(self.pid_file) is not None and self._refuses_operator():
+        if read_pid(self.pid_file) is not None and self.refuses_operator():
             self.stop()
         outcome = super().start()
         if outcome != "started":
@@ -81,7 +81,7 @@ class RedisServer(Server):
             update={"username": OPERATOR, "password": SecretStr(redis_password(OPERATOR, self.paths))})
         return operator.sync_client(socket_timeout=2.0, socket_connect_timeout=1.0)
 
-    def _refuses_operator(self) -> bool:
+    def refuses_operator(self) -> bool:
         try:
             with self.operator_client() as client:
                 client.ping()
