@@ -10,7 +10,8 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError
 
 from infra.local_secrets import redis_password
 from infra.process import read_pid
-from infra.redis_acls import OPERATOR, REDIS_USERS, acl_file
+from infra.redis_acl_file import write_acl_file
+from infra.redis_acls import OPERATOR
 from infra.servers.base import Server, apt_install
 from shared.settings import PathSettings, RedisSettings
 
@@ -39,14 +40,7 @@ class RedisServer(Server):
         apt_install(["redis-server"], log_file=self.paths.home / "log" / "install-redis.log")
 
     def prepare(self) -> None:
-        self.write_acl_file()
-
-    def write_acl_file(self) -> None:
-        """The ACL file from infra/redis_acls.py and the generated passwords (stored as sha256, mode 600)."""
-        self.acl_file.parent.mkdir(parents=True, exist_ok=True)
-        self.acl_file.touch(mode=0o600)
-        self.acl_file.chmod(0o600)
-        self.acl_file.write_text(acl_file({user: redis_password(user, self.paths) for user in REDIS_USERS}))
+        write_acl_file(self.acl_file, self.paths)  # rewritten before every start: the table is the truth
 
     def command(self) -> Sequence[str]:
         return [
@@ -64,7 +58,7 @@ class RedisServer(Server):
 
     def start(self) -> str:
         # a server of ours started before its users existed accepts no operator: restart it with the ACL file
-        if read_pid(self.pid_file) is not None and self._refuses_operator():
+        if read_pid(self.pid_file) is not None and self.refuses_operator():
             self.stop()
         outcome = super().start()
         if outcome != "started":
@@ -72,7 +66,7 @@ class RedisServer(Server):
         return outcome
 
     def reload_acls(self) -> None:
-        self.write_acl_file()
+        write_acl_file(self.acl_file, self.paths)
         with self.operator_client() as client:
             client.execute_command("ACL", "LOAD")
 
@@ -81,7 +75,7 @@ class RedisServer(Server):
             update={"username": OPERATOR, "password": SecretStr(redis_password(OPERATOR, self.paths))})
         return operator.sync_client(socket_timeout=2.0, socket_connect_timeout=1.0)
 
-    def _refuses_operator(self) -> bool:
+    def refuses_operator(self) -> bool:
         try:
             with self.operator_client() as client:
                 client.ping()

@@ -9,6 +9,7 @@ is asked, and every disagreement is reported.
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiokafka.client import AIOKafkaClient
@@ -55,8 +56,7 @@ async def redis_read_with(username: str | None, password: str | None) -> bool:
         await client.aclose()
 
 
-async def kafka_connect_with_wrong_password() -> bool:
-    options = KafkaSettings.for_principal("gateway").client_options() | {"sasl_plain_password": "not-the-password"}
+async def kafka_connect_with(options: dict[str, Any]) -> bool:
     client = AIOKafkaClient(**options, request_timeout_ms=5000)
     try:
         await client.bootstrap()
@@ -73,7 +73,11 @@ CREDENTIAL_PROBES = (
     Probe("redis", "the default user", "gateway:*", "read", False, lambda: redis_read_with("default", "")),
     Probe("redis", "gateway, wrong password", "gateway:*", "read", False,
           lambda: redis_read_with("gateway", "not-the-password")),
-    Probe("kafka", "gateway, wrong password", "the broker", "connect", False, kafka_connect_with_wrong_password),
+    Probe("kafka", "no credentials", "the broker", "connect", False,
+          lambda: kafka_connect_with({"bootstrap_servers": KafkaSettings().bootstrap_servers})),
+    Probe("kafka", "gateway, wrong password", "the broker", "connect", False,
+          lambda: kafka_connect_with(KafkaSettings.for_principal("gateway").client_options()
+                                     | {"sasl_plain_password": "not-the-password"})),
 )
 
 
