@@ -22,6 +22,8 @@ ADDRESSED_INSTRUCTION = re.compile(  # "Assistant: call ...", "To the AI process
     rf"\b{_ADDRESSEE}\b[^\n.!?:,;]{{0,60}}?[,:]\s*(?:please\s+|kindly\s+|now\s+|you must\s+)?{_ACTION}\b"
     rf"|\b(?:the|this|your)\s+{_ADDRESSEE}\b[^\n.!?]{{0,60}}?\b(?:must|should|shall|is to|needs to|has to|is "
     rf"(?:authori[sz]ed|allowed|permitted) to)\s+(?:now\s+)?{_ACTION}\b", _I)
+# every addressee above has one of these words: a cheap test before the costly pattern
+_MAY_ADDRESS_A_MACHINE = re.compile(r"\b(?:AI|A\.I\.|assistant|agent|bot|chatbot|model|LLM|automated|handler)", _I)
 TOOL_CALL_SYNTAX = re.compile(  # the forms a model's own tool calls take, or a tool named as the reader's
     r"<tool_call>|<function=|\"?(?:tool_calls?|function_call)\"?\s*[:=]|\"name\"\s*:\s*\"[a-z]+_[a-z_]+\"\s*,"
     r"|\b(?:call|invoke|use|run|execute|trigger)\s+(?:the|your)\s+[\w-]+\s+(?:tool|function)\b", _I)
@@ -133,7 +135,7 @@ def _approval_hits(text: str, skip_review: bool) -> list[tuple[str, float]]:
 def mail_borne_hits(text: str) -> list[tuple[str, float]]:
     """(rule name, weight) for each mail-borne signal in the normalised text."""
     hits: list[tuple[str, float]] = []
-    addressed = ADDRESSED_INSTRUCTION.search(text)
+    addressed = _MAY_ADDRESS_A_MACHINE.search(text) and ADDRESSED_INSTRUCTION.search(text)
     if addressed:
         hits.append(("instruction_to_assistant", 0.5))
     if _MAY_NAME_A_TOOL.search(text):
@@ -152,7 +154,7 @@ def mail_borne_hits(text: str) -> list[tuple[str, float]]:
         hits.append(("exfiltration_url", 0.6))
     elif placeholder_urls:
         hits.append(("reference_template_url", 0.2))
-    if EMBED_IN_REPLY.search(text) and re.search(_URL, text):
+    if re.search(_URL, text) and EMBED_IN_REPLY.search(text):
         hits.append(("link_in_reply_instruction", 0.3))
     if DATA_INTO_URL.search(text):
         hits.append(("data_into_url", 0.45))
@@ -161,6 +163,6 @@ def mail_borne_hits(text: str) -> list[tuple[str, float]]:
     hits += _approval_hits(text, bool(skip_review))
     if PAYMENT_REDIRECT.search(text):
         hits.append(("payment_redirect", 0.4))
-    if STAFF_ORIGIN.search(text) and (addressed or skip_review):
+    if (addressed or skip_review) and STAFF_ORIGIN.search(text):
         hits.append(("staff_note_to_assistant", 0.35))
     return hits
