@@ -91,8 +91,10 @@ class MailPhoneRecognizer(PhoneRecognizer):
     # PHONE_REGIONS ("Tlf. 926 11 438", "puh. 040 718 2290") are read by their label, not by python-phonenumbers
     _LABELLED = re.compile(r"(?i)\b(?:tel|tlf|tfn|puh|mob|mobil|mobile|tlm|cell|phone|telefon|telefone|tél|téléphone"
                            r"|móvil|cellulare|cel)\.?:?[ \t]*(\+?\d[\d \t().\-/]{6,20}\d)")
-    # "+" and 10-15 digits is how an international number is written (E.164), valid in its region or not
-    _INTERNATIONAL = re.compile(r"(?<![\w+])\+[1-9]\d{9,14}(?!\d)")
+    # "+" and 10-15 digits is how an international number is written (E.164), valid in its region or not; so is
+    # "+44 (0)20 7946 0958", where "(0)" is the trunk prefix dialled at home
+    _INTERNATIONAL = re.compile(r"(?<![\w+])\+[1-9]\d{9,14}(?!\d)"
+                                r"|(?<![\w+])\+[1-9]\d{0,3}[ ]?\(0\)[ ]?\d[\d ]{5,13}\d(?!\d)")
     FORMATTED_SCORE, BARE_SCORE = 0.6, 0.3
 
     def analyze(self, text: str, entities: list[str],

@@ -1,13 +1,15 @@
 """Seeded synthetic PII goes through the running pipeline; none of it may surface downstream of the gateway:
 not in mail.accepted.v1, not in any span exported to Jaeger, not in the services' logs. Names come from eleven
-locales and stand where mail puts them: display names in From, Reply-To and Cc, the same in a forwarded
-header block, and the signature. The customer's address still reaches the CRM, re-hydrated from the vault by
+locales and stand where mail puts them: display names in From, Reply-To and Cc (every other From as an RFC 2047
+encoded word, as mail servers send names with accents), the same in a forwarded header block, a "Surname, Given"
+display name there, and the signature. The customer's address still reaches the CRM, re-hydrated from the vault by
 the CRM writer alone."""
 
 import asyncio
 import json
 from collections import defaultdict
 from datetime import timedelta
+from email.header import Header
 
 import pytest
 from faker import Faker
@@ -31,11 +33,18 @@ def _person(names: Faker, number: int, offset: int) -> str:
     return f"{local.first_name()} {local.last_name()}"
 
 
+def _display_name(name: str, number: int) -> str:
+    """Every other mail carries the name as an RFC 2047 encoded word, the form non-ASCII names arrive in."""
+    return Header(name, "utf-8").encode() if number % 2 else name
+
+
 def _seeded_mail(fake: Faker, names: Faker, number: int) -> tuple[bytes, dict[str, str]]:
+    listed = names[LOCALES[(number + 5) % len(LOCALES)]]
     pii = {
         "PERSON": _person(names, number, 0),
         "REPLY_TO_PERSON": _person(names, number, 3),
         "CC_PERSON": _person(names, number, 7),
+        "LISTED_PERSON": f"{listed.last_name()}, {listed.first_name()}",  # a directory's "Surname, Given" form
         "CC_EMAIL": fake.unique.email(),
         "EMAIL_ADDRESS": fake.unique.email(),
         "PHONE_NUMBER": fake.phone_number(),
@@ -45,7 +54,7 @@ def _seeded_mail(fake: Faker, names: Faker, number: int) -> tuple[bytes, dict[st
         "IP_ADDRESS": fake.ipv4_public(),
     }
     raw = (
-        f"From: {pii['PERSON']} <{pii['EMAIL_ADDRESS']}>\r\nTo: support@acme.example\r\n"
+        f"From: {_display_name(pii['PERSON'], number)} <{pii['EMAIL_ADDRESS']}>\r\nTo: support@acme.example\r\n"
         f"Reply-To: {pii['REPLY_TO_PERSON']} <{pii['EMAIL_ADDRESS']}>\r\nCc: {pii['CC_PERSON']} <{pii['CC_EMAIL']}>\r\n"
         f"Subject: Refund for order AC-55{number:04d}\r\nMessage-ID: <pii-{fake.uuid4()}@acme-test.example>\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -56,7 +65,7 @@ def _seeded_mail(fake: Faker, names: Faker, number: int) -> tuple[bytes, dict[st
         f"Kind regards,\r\n{pii['PERSON']}\r\n\r\n"
         "---------- Forwarded message ---------\r\n"
         f"From: {pii['CC_PERSON']} <{pii['CC_EMAIL']}>\r\n"
-        f"Cc: {pii['REPLY_TO_PERSON']} <{pii['EMAIL_ADDRESS']}>\r\n"
+        f"Cc: {pii['REPLY_TO_PERSON']} <{pii['EMAIL_ADDRESS']}>, \"{pii['LISTED_PERSON']}\" <{pii['CC_EMAIL']}>\r\n"
         f"Subject: Order AC-55{number:04d}\r\n\r\nPlease look after this customer.\r\n"
     ).encode()
     return raw, pii

@@ -40,6 +40,8 @@ def _placeholders(result: RedactionResult) -> dict[str, str]:
         ("Call me on +44 20 7946 0958 after lunch.", "+44 20 7946 0958", "PHONE_NUMBER"),
         ("Our office line is (212) 555-0187.", "(212) 555-0187", "PHONE_NUMBER"),
         ("Tel. +49 30 901820 (Zentrale)", "+49 30 901820", "PHONE_NUMBER"),
+        ("You can call me on +44(0)289018584 or write.", "+44(0)289018584", "PHONE_NUMBER"),
+        ("Mobile +31 (0)6 1234 5678, office hours only.", "+31 (0)6 1234 5678", "PHONE_NUMBER"),
         ("Charge it to 4111 1111 1111 1111 please.", "4111 1111 1111 1111", "CREDIT_CARD"),
         ("The Mastercard 5555555555554444 was declined.", "5555555555554444", "CREDIT_CARD"),
         ("Amex 3782 822463 10005 expires soon.", "3782 822463 10005", "CREDIT_CARD"),

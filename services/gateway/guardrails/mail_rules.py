@@ -22,11 +22,16 @@ ADDRESSED_INSTRUCTION = re.compile(  # "Assistant: call ...", "To the AI process
     rf"\b{_ADDRESSEE}\b[^\n.!?:,;]{{0,60}}?[,:]\s*(?:please\s+|kindly\s+|now\s+|you must\s+)?{_ACTION}\b"
     rf"|\b(?:the|this|your)\s+{_ADDRESSEE}\b[^\n.!?]{{0,60}}?\b(?:must|should|shall|is to|needs to|has to|is "
     rf"(?:authori[sz]ed|allowed|permitted) to)\s+(?:now\s+)?{_ACTION}\b", _I)
-TOOL_CALL_SYNTAX = re.compile(
+# every addressee above has one of these words: a cheap test before the costly pattern
+_MAY_ADDRESS_A_MACHINE = re.compile(r"\b(?:AI|A\.I\.|assistant|agent|bot|chatbot|model|LLM|automated|handler)", _I)
+TOOL_CALL_SYNTAX = re.compile(  # the forms a model's own tool calls take, or a tool named as the reader's
     r"<tool_call>|<function=|\"?(?:tool_calls?|function_call)\"?\s*[:=]|\"name\"\s*:\s*\"[a-z]+_[a-z_]+\"\s*,"
-    r"|\b(?:call|invoke|use|run|execute|trigger)\s+(?:the\s+|your\s+)?[a-z]+(?:_[a-z]+)+\b"
-    r"|\b[a-z]+(?:_[a-z]+)+\s*\([^()\n]{0,200}\)"
     r"|\b(?:call|invoke|use|run|execute|trigger)\s+(?:the|your)\s+[\w-]+\s+(?:tool|function)\b", _I)
+# "get_invoice(invoice_id) returns 404", "we call the create_order endpoint": developers write code in mail too,
+# so a function's name or call alone is a weak sign; addressed to the assistant it adds up with that rule
+FUNCTION_SYNTAX = re.compile(
+    r"\b(?:call|invoke|use|run|execute|trigger)\s+(?:the\s+|your\s+)?[a-z]+(?:_[a-z]+)+\b"
+    r"|\b[a-z]+(?:_[a-z]+)+\s*\([^()\n]{0,200}\)", _I)
 # every form above names a snake_case tool or says "tool" or "function": a cheap test before the costly pattern
 _MAY_NAME_A_TOOL = re.compile(r"[a-z]_[a-z]|tool|function", _I)
 RECORD_CHANGE = re.compile(
@@ -46,6 +51,27 @@ PLACEHOLDER_URL = re.compile(
     rf"{_URL}?[?&][\w.-]*=[^\s)\"'>]*?(?:\{{[^}}\n]*\}}|\[[A-Z][A-Z _]+\]|%%?[A-Z][A-Z_]+%%?|\$[A-Z][A-Z_]+"
     rf"|<[a-z][a-z' ]+>|\b[A-Z]{{3,}}(?:_[A-Z]+)+\b|\b(?:NAME|IBAN|ADDRESS|EMAIL|PHONE|SUMMARY|TOKEN)\b)"
     rf"|{_URL}?[?&][\w.-]*=(?=[\s)\"'>]|$)", re.MULTILINE)
+# "?ref={tracking_number}&lang={language}": a link template a developer asks about names references, not the
+# mail's personal data; a placeholder made only of these words does not carry anything out
+_REFERENCE_WORDS = frozenset("""tracking track order ref reference lang language locale page country currency id
+    number no code sku date utm source medium campaign version""".split())
+_PLACEHOLDER = re.compile(r"\{+([^}\n]*)\}+|\[([A-Za-z][A-Za-z _]+)\]|%%?([A-Za-z][A-Za-z_]+)%%?|\$([A-Za-z][A-Za-z_]+)"
+                          r"|<([a-z][a-z' ]+)>")
+_URL_REST = re.compile(r"(?:\{[^}\n]*\}|\[[^\]\n]*\]|[^\s)\"'>])*")  # the URL after a placeholder
+
+
+def _whole_url(text: str, match: re.Match[str]) -> str:
+    rest = _URL_REST.match(text, match.end())  # matches the empty string at least
+    return text[match.start() : rest.end() if rest else match.end()]
+
+
+def _only_references(url: str) -> bool:
+    """The URL's placeholders all name references, such as an order or a language."""
+    names = ["".join(groups) for groups in _PLACEHOLDER.findall(url)]
+    words = [w for name in names for w in re.split(r"[\s_.-]+", name.lower()) if w]
+    return bool(names) and all(w in _REFERENCE_WORDS for w in words)
+
+
 EMBED_IN_REPLY = re.compile(
     r"\b(?:include|add|embed|render|show|output|append|put|keep|finish|end|reply with|answer with)\b[^\n]{0,80}"
     r"(?:\b(?:image|pixel|badge|link|url|markdown)\b|!\[|<img\b)", _I)
@@ -68,6 +94,10 @@ ACT_REQUEST = re.compile(
     r"|send the (?:outstanding|payment))\b",
     _I | re.MULTILINE)
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?]|\n|$)")
+# a finance team's warning describes the claim ("fraudsters claim the director has approved it") to refuse it
+FRAUD_WARNING = re.compile(
+    r"\b(?:fraud\w*|scam\w*|phishing|fake|impersonat\w*|pretend\w*|beware|suspicious|(?:seems?|appears?) to come from"
+    r"|claim(?:s|ing)? (?:that|to be)|(?:do not|never) approve)\b", _I)
 MONEY_TARGET = re.compile(
     r"\b(?:discount|price|credit(?: note)?|refund|waiv\w*|fees?|bank (?:details|account)|IBAN|new account|payout|"
     r"payment|transfer|remittance|invoices?|upgrade|loyalty)\b", _I)
@@ -88,7 +118,8 @@ def _approval_hits(text: str, skip_review: bool) -> list[tuple[str, float]]:
     # the whole text must hold the three parts before its sentences are read one by one
     if not (MONEY_TARGET.search(text) and APPROVAL_WORD.search(text) and ANY_AUTHORITY.search(text)):
         return []
-    claims = [s for s in _SENTENCES.findall(text) if APPROVAL_WORD.search(s) and ANY_AUTHORITY.search(s)]
+    claims = [s for s in _SENTENCES.findall(text)
+              if APPROVAL_WORD.search(s) and ANY_AUTHORITY.search(s) and not FRAUD_WARNING.search(s)]
     if not claims:
         return []
     hits = []
@@ -104,20 +135,26 @@ def _approval_hits(text: str, skip_review: bool) -> list[tuple[str, float]]:
 def mail_borne_hits(text: str) -> list[tuple[str, float]]:
     """(rule name, weight) for each mail-borne signal in the normalised text."""
     hits: list[tuple[str, float]] = []
-    addressed = ADDRESSED_INSTRUCTION.search(text)
+    addressed = _MAY_ADDRESS_A_MACHINE.search(text) and ADDRESSED_INSTRUCTION.search(text)
     if addressed:
         hits.append(("instruction_to_assistant", 0.5))
-    if _MAY_NAME_A_TOOL.search(text) and TOOL_CALL_SYNTAX.search(text):
-        hits.append(("tool_call_syntax", 0.55))
+    if _MAY_NAME_A_TOOL.search(text):
+        if TOOL_CALL_SYNTAX.search(text):
+            hits.append(("tool_call_syntax", 0.55))
+        elif FUNCTION_SYNTAX.search(text):
+            hits.append(("function_syntax", 0.3))
     record_change = RECORD_CHANGE.search(text)
     skip_review = SKIP_REVIEW.search(text)
     if record_change and (addressed or skip_review):
         hits.append(("record_change_instruction", 0.45))
     if skip_review:
         hits.append(("skip_review", 0.35))
-    if PLACEHOLDER_URL.search(text):
+    placeholder_urls = [_whole_url(text, m) for m in PLACEHOLDER_URL.finditer(text)]
+    if any(not _only_references(url) for url in placeholder_urls):
         hits.append(("exfiltration_url", 0.6))
-    if EMBED_IN_REPLY.search(text) and re.search(_URL, text):
+    elif placeholder_urls:
+        hits.append(("reference_template_url", 0.2))
+    if re.search(_URL, text) and EMBED_IN_REPLY.search(text):
         hits.append(("link_in_reply_instruction", 0.3))
     if DATA_INTO_URL.search(text):
         hits.append(("data_into_url", 0.45))
@@ -126,6 +163,6 @@ def mail_borne_hits(text: str) -> list[tuple[str, float]]:
     hits += _approval_hits(text, bool(skip_review))
     if PAYMENT_REDIRECT.search(text):
         hits.append(("payment_redirect", 0.4))
-    if STAFF_ORIGIN.search(text) and (addressed or skip_review):
+    if (addressed or skip_review) and STAFF_ORIGIN.search(text):
         hits.append(("staff_note_to_assistant", 0.35))
     return hits
