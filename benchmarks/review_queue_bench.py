@@ -98,7 +98,8 @@ def main() -> None:
     try:
         asyncio.run(publish(messages))
         wait_until_queued(redis, tenant, args.items)
-        with signed_in(settings) as client:
+        client = signed_in(settings)
+        try:
             client.get("/review").raise_for_status()  # warm: templates compiled, connections open
             timings = []
             for _ in range(args.loads):
@@ -107,6 +108,8 @@ def main() -> None:
                 timings.append(time.perf_counter() - started)
                 page.raise_for_status()
             rows = len(re.findall(r'class="item[^"]*" data-request', page.text))
+        finally:
+            client.close()
     finally:
         remove(redis, tenant, messages)
         redis.close()
