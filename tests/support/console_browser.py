@@ -3,7 +3,9 @@ person, sign-in with a console or registry token, and screenshots kept as test a
 (git-ignored)."""
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -15,6 +17,7 @@ from shared.settings import PathSettings
 from tests.support.browser import ensure_chromium
 
 CONSOLE = ConsoleSettings().url
+T = TypeVar("T")
 
 
 def artifacts_dir() -> Path:
@@ -69,3 +72,10 @@ def screenshot(page: Page, name: str) -> Path:
 def csrf_of(page: Page) -> str:
     """This session's CSRF token, as any of the page's forms carries it (for posts a page does not offer)."""
     return page.locator("input[name=csrf]").first.input_value()
+
+
+def outside_the_browser_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` (which may call asyncio.run) on its own thread: Playwright's sync API keeps an event loop
+    running on the test's thread while a browser is open."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()

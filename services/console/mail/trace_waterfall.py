@@ -77,7 +77,7 @@ def highlights(spans: list[Span]) -> dict[str, list[str]]:
             found["guardrail"].append(f"{a['mailspine.guardrail.verdict']} (score {score})")
         if "mailspine.critic.verdict" in a:
             found["critic"].append(f"{a['mailspine.critic.verdict']}: {a.get('mailspine.critic.reason', '')}")
-        elif span.service == "runtime" and attributes.OUTCOME in a:
+        elif span.name == "agent.run" and attributes.OUTCOME in a:  # the policy's route, until the critic says more
             found["critic"].append(f"route {a[attributes.OUTCOME]}")
         if attributes.TOOL_NAME in a:
             found["tool calls"].append(f"{a[attributes.TOOL_NAME]} {a.get(attributes.TOOL_CALL_ID, '')} "

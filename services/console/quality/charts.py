@@ -19,8 +19,8 @@ def _metric_chart(metric: str, points: list[dict[str, Any]], changes: list[dict[
                   domain: list[str]) -> alt.LayerChart:
     rows = [{**p, "series": series_name(p)} for p in points if p["metric"] == metric and p["rate"] is not None]
     data = alt.Chart(alt.Data(values=rows))
-    x = alt.X("at:T", title=None, scale=alt.Scale(domain=domain))
-    colour = alt.Color("series:N", title="prompt version · model · arm")
+    x = alt.X("at:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%H:%M"))
+    colour = alt.Color("series:N", title="prompt version · model · arm", legend=alt.Legend(labelLimit=0))
     layers: list[Any] = [
         data.mark_errorbar(ticks=True).encode(x=x, y=alt.Y("low:Q", title="pass rate",
                                                            scale=alt.Scale(domain=[0, 1])), y2="high:Q", color=colour),
