@@ -45,7 +45,7 @@ def test_an_edit_carries_the_corrected_facts_and_the_proposal_as_seen() -> None:
     assert decision.payload.corrected is not None
     assert decision.payload.corrected.requested_action == "refund to the card"
     assert decision.payload.corrected.order_ids == ["AC-558213"]
-    assert decision.payload.proposed.call_id == "call-1"
+    assert decision.payload.proposed is not None and decision.payload.proposed.call_id == "call-1"
 
 
 def test_an_edit_without_a_change_a_reject_without_a_reason_and_an_invalid_value_are_refused() -> None:
