@@ -66,3 +66,16 @@ def verify_chain(events: list[AuditEvent]) -> bool:
             return False
         previous = event.hash
     return True
+
+
+def verify_links(events: list[AuditEvent]) -> bool:
+    """For part of a chain (a process-wide chain holds other mails' links too): every link's hash is its own, and
+    every link whose predecessor is present names that predecessor's hash."""
+    by_sequence = {event.sequence: event for event in events}
+    for event in events:
+        if event_hash(event.model_dump(mode="json", exclude={"hash"})) != event.hash:
+            return False
+        previous = by_sequence.get(event.sequence - 1)
+        if previous is not None and event.previous_hash != previous.hash:
+            return False
+    return True

@@ -2,6 +2,7 @@
 with the error taxonomy (unreachable: RetryLater; refused: DeadLetter), and the JSON-schema check of the reply,
 whose message is fed back to the model on a retry."""
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -92,12 +93,21 @@ def schema_checked(content: str | None, schema: dict[str, Any]) -> Any:
         data = json.loads(content)
     except json.JSONDecodeError as error:
         raise ValueError(f"the reply is not JSON ({error.msg} at position {error.pos})") from None
-    try:
-        jsonschema.validate(data, schema)
-    except jsonschema.ValidationError as error:
-        where = "/".join(map(str, error.absolute_path)) or "the object"
-        raise ValueError(f"the reply does not match the schema at {where}: {error.message}") from None
+    problem = jsonschema.exceptions.best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(data))
+    if problem is not None:
+        where = "/".join(map(str, problem.absolute_path)) or "the object"
+        raise ValueError(f"the reply does not match the schema at {where}: {problem.message}")
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema_text: str) -> jsonschema.protocols.Validator:
+    """One checked, compiled validator per schema: building one (and checking the schema) costs far more than
+    validating a reply, and every run validates against the same few schemas."""
+    schema = json.loads(schema_text)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
 
 
 def correction(content: str | None, problem: ValueError) -> list[dict[str, str]]:

@@ -1,1 +1,3 @@
-"""Runtime: the agent. For now an echo agent that asks the CRM writer to log each accepted mail."""
+"""Runtime: the agent. Each accepted mail is a run, a state machine kept in Redis (run_state, run_store): memory,
+extract (agent), plan (planning/), critic (critic/) and execute over the tool topics (tool_executor), paused for
+people (review_flow) and audited (audit_trail); many runs at once, in order per thread (run_scheduler)."""

@@ -18,7 +18,8 @@ from services.runtime.run_deps import RunDeps
 from services.runtime.run_driver import drive
 from services.runtime.run_persistence import persist
 from services.runtime.run_scheduler import RunScheduler
-from services.runtime.run_state import AuditCursor, RunPhase, RunState
+from services.runtime.run_state import AuditCursor, RunPhase, RunState, TerminalState
+from services.runtime.run_steps import end_run
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.review import ReviewDecisionMessage
 from shared.contracts.tool_calls import ToolCallResult
@@ -90,7 +91,8 @@ class AgentRuntime:
         await self.scheduler.submit(state.mail_id, state.thread_id, lambda: self._drive(state.mail_id))
 
     async def _drive(self, mail_id: str) -> None:
-        """Drives the run from its saved state; a failing step (a dependency down) is retried from there."""
+        """Drives the run from its saved state; a failing step (a dependency down) is retried from there, and a
+        run that still fails ends as failed (dead-lettered, summarised) instead of waiting for a restart."""
         for delay in (*RETRY_SECONDS, None):
             state = await self.deps.store.load(mail_id)
             if state is None:
@@ -98,8 +100,13 @@ class AgentRuntime:
             try:
                 await drive(state, self.deps)
                 return
-            except Exception:
+            except Exception as error:
                 if delay is None:
-                    raise
+                    logger.exception("run %s failed in phase %s after %d attempts; it ends as failed", mail_id,
+                                     state.phase, len(RETRY_SECONDS) + 1)
+                    state.failure = f"{type(error).__name__}: {error}"
+                    end_run(state, TerminalState.FAILED, state.failure)
+                    await drive(state, self.deps)
+                    return
                 logger.exception("run %s failed in phase %s; retrying in %.1f s", mail_id, state.phase, delay)
                 await asyncio.sleep(delay)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import openai
 from faststream import FastStream
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.runtime.agent_runtime import AgentRuntime
 from services.runtime.critic import load_policy
@@ -49,7 +50,9 @@ def create_app() -> FastStream:
     llm = build_async_client(LlmSettings.load())
     prompts = PromptClient(KafkaSettings.for_principal(settings.service_name), client_id="runtime-prompts")
     publishers = register(broker, settings)
-    redis = RedisSettings.for_user(settings.service_name).client()
+    # many runs share a bounded pool; a run waits for a free connection instead of failing on "too many"
+    redis = Redis(connection_pool=BlockingConnectionPool(
+        max_connections=settings.redis_connections, **RedisSettings.for_user(settings.service_name).client_options()))
     store = RunStore(redis)
     memory = ThreadMemory(redis, keep_mails=settings.memory_mails, ttl_seconds=settings.memory_ttl_seconds)
     policy = load_policy()

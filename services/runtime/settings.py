@@ -23,6 +23,8 @@ class RuntimeSettings(BaseSettings):
     max_run_seconds: float = 300.0
     # how long the executor waits for a tool's result; the call then ends as expired and the run goes on
     tool_deadline_seconds: float = 15.0
+    # Redis connections the runs share (a run waits for a free one)
+    redis_connections: int = 64
     # earlier mails of a thread kept in its working memory
     memory_mails: int = 10
     memory_ttl_seconds: int = 30 * 24 * 3600

@@ -235,3 +235,21 @@ async def test_the_audit_report_shows_each_link_and_says_when_a_chain_is_broken(
     tampered = [e.model_copy(update={"detail": {"by": "mallory"}}) if e.action == "approval" else e
                 for e in h.out.audits]
     assert chain_report(tampered) == (chain_report(tampered)[0], False)
+
+
+async def test_a_run_whose_step_keeps_failing_ends_as_failed_instead_of_hanging(monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    from services.runtime import agent_runtime
+
+    monkeypatch.setattr(agent_runtime, "RETRY_SECONDS", (0.0,))
+
+    async def broken_planner(llm: Any, prompts: Any, plan_input: Any) -> Any:
+        raise ConnectionError("the model endpoint is down")
+
+    h = harness(ScriptedPlanner())
+    h.runtime.deps.plan = broken_planner
+    await h.runtime.accept(accepted_mail())
+    await h.settle()
+    (summary,) = h.out.summaries
+    assert (summary.payload.outcome, summary.payload.terminal_state) == ("failed", "failed")
+    assert h.out.dead_letters == ["AgentRunFailed"]
