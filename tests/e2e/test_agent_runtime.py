@@ -82,8 +82,8 @@ def test_a_refund_within_the_limit_is_written_once_with_the_critics_approval(cap
     assert {"function": "write_crm", "verdict": "allow"}.items() <= verdicts[0].items()
     results = {e.detail["function"]: e.detail["status"] for e in chain if e.action == "result"}
     assert results["write_crm"] == "ok"
-    # the read-only tools do not run in this stack: their calls expired and the run went on
-    assert results.get("lookup_customer") == "expired" and results.get("search_history") == "expired"
+    # the read-only tools ran before the write (a stopped tool's call expires: test_a_stopped_tool...)
+    assert results.get("lookup_customer") == "ok" and results.get("search_history") == "ok"
     assert len({e.trace_id for e in chain}) == 1
 
     main(["audit", mail_id])

@@ -72,7 +72,8 @@ def test_poison_on_an_internal_topic_is_dead_lettered_and_the_runtime_keeps_cons
 
     dlq = dead_letter_topic(MAIL_ACCEPTED)
     letters = read_until(dlq, lambda records: any(marker in _original(r) for r in records), timeout=60)
-    ours = [r for r in letters if marker in _original(r)]
+    # the history indexer reads mail.accepted.v1 too and dead-letters the same record under its own group
+    ours = [r for r in letters if marker in _original(r) and r["consumer_group"] == "runtime"]
     assert len(ours) == 1
     assert ours[0]["source_topic"] == MAIL_ACCEPTED
     assert ours[0]["consumer_group"] == "runtime"

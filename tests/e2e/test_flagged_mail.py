@@ -28,7 +28,8 @@ def test_a_flagged_mail_goes_to_human_review_and_not_to_the_crm() -> None:
     reviews = read_until(REVIEW_REQUESTS, lambda rs: mail.mail_id in {r.get("mail_id") for r in rs}, 60)
     [review] = [r for r in reviews if r.get("mail_id") == mail.mail_id]
     assert "prompt injection" in review["payload"]["reason"]
-    assert review["payload"]["proposed"]["customer_address"] == "<EMAIL_1>"  # still a placeholder
+    [call] = [c for c in review["payload"]["calls"] if c["function"] == "write_crm"]
+    assert call["arguments"]["customer_address"] == "<EMAIL_1>"  # still a placeholder
 
     writes = read_until(CRM_WRITES, lambda _: False, timeout=3)
     assert mail.mail_id not in {r.get("mail_id") for r in writes}
