@@ -75,7 +75,9 @@ ACCESS = (
            writes=(tool_results("retriever"), dead_letter_topic(tool_requests("retriever")))),
     # the console: its review queue, mail pages and audit verification read these; it decides and audits
     Access(REVIEW_DASHBOARD, reads=(REVIEW_REQUESTS, MAIL_ACCEPTED, AUDIT_LOG, EVAL_SCORES),
-           groups=("review-dashboard",), writes=(REVIEW_DECISIONS, AUDIT_LOG)),
+           groups=("review-dashboard",),
+           writes=(REVIEW_DECISIONS, AUDIT_LOG, *(dead_letter_topic(t) for t in (REVIEW_REQUESTS, MAIL_ACCEPTED,
+                                                                                  AUDIT_LOG, EVAL_SCORES)))),
     # the online evaluator: run summaries and signals in, scores out; it reads the registry like the runtime
     # (its judge prompt, and which version is canary) and records canary rollbacks in the audit log
     Access("evaluator", reads=(AGENT_RUNS, CRM_ACKS, REVIEW_DECISIONS, EVAL_SCORES, REGISTRY_PROMPTS, REGISTRY_EVENTS),

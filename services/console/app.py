@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
-from redis.asyncio import Redis
 
 from services.console.eval_jobs import EvalJobs
 from services.console.handlers import ConsoleFeeds, provide, register
@@ -45,7 +44,7 @@ def create_app(settings: ConsoleSettings | None = None, eval_jobs: EvalJobs | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = Redis.from_url(RedisSettings().url)
+        redis = RedisSettings.for_user(settings.service_name).client()
         broker = build_broker(settings.service_name, KafkaSettings.for_principal(settings.kafka_principal))
         publishers = register(broker, settings)
         queue = ReviewQueue(redis, people.claim_seconds * 1000)
