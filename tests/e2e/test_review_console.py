@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shared.contracts.mail import InboundMail
+from shared.contracts.tool_calls import arguments_hash
 from shared.contracts.topics import AUDIT_LOG, CRM_WRITES, REVIEW_DECISIONS, REVIEW_REQUESTS
 from shared.mail_publisher import inbound_from_eml, publish_inbound
 from tests.support.console_browser import csrf_of, outside_the_browser_loop, screenshot
@@ -66,9 +67,9 @@ def test_a_reviewer_claims_edits_one_fact_and_the_edited_decision_is_published(
     expect(rita.locator("#claimed-by-me")).to_be_visible()
 
     edited = f"Refund EUR 418.00 to the original card ({uuid.uuid4().hex[:6]})"
-    rita.fill("#field-requested_action", edited)
+    rita.fill("#field-summary", edited)  # an argument of the proposed CRM write
     rita.click("#preview-edit")
-    expect(rita.locator("#diff tr[data-field=requested_action] ins")).to_have_text(edited)
+    expect(rita.locator("#diff tr[data-field=summary] ins")).to_have_text(edited)
     expect(rita.locator("#diff tbody tr")).to_have_count(1)  # one field changed, one row
     screenshot(rita, "review-edit-diff")
     rita.keyboard.press("Enter")  # the send button has the focus: the common path needs no mouse
@@ -78,15 +79,16 @@ def test_a_reviewer_claims_edits_one_fact_and_the_edited_decision_is_published(
 
     decision = decision_of(mail)["payload"]
     assert decision["verdict"] == "edit" and decision["reviewer"] == "rita.reviewer"
-    assert decision["corrected"]["requested_action"] == edited
-    assert decision["proposed"]["call_id"] == request["payload"]["proposed"]["call_id"]
+    [call] = [c for c in request["payload"]["calls"] if c["function"] == "write_crm"]
+    assert decision["edited_arguments"]["summary"] == edited and decision["call_id"] == call["call_id"]
+    assert decision["arguments_hash"] == arguments_hash(decision["edited_arguments"])
 
     def decided(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [r for r in records if r.get("action") == "console.review_decided" and r.get("mail_id") == mail.mail_id]
 
     [audit] = decided(read_topic(AUDIT_LOG, lambda rs: bool(decided(rs)), 60))
     assert audit["detail"]["reviewer"] == "rita.reviewer"
-    assert audit["detail"]["edits"]["requested_action"]["edited"] == edited
+    assert audit["detail"]["edits"]["summary"]["edited"] == edited
 
 
 def test_a_second_reviewer_cannot_claim_an_item_someone_holds(person_page: Callable[[str], Page]) -> None:
@@ -123,8 +125,6 @@ def test_a_reader_sees_the_item_but_cannot_decide(person_page: Callable[[str], P
     assert without_csrf.status == 403 and "reload the page" in without_csrf.text()
 
 
-@pytest.mark.xfail(strict=True, reason="the runtime does not resume a paused run from review.decisions.v1 yet "
-                                       "(agent issue); strict: this fails once it does, so the mark is removed")
 def test_the_paused_run_resumes_and_writes_the_edited_value(person_page: Callable[[str], Page]) -> None:
     mail = flagged_mail()
     request = review_request_of(mail)
@@ -132,12 +132,12 @@ def test_the_paused_run_resumes_and_writes_the_edited_value(person_page: Callabl
     open_item(rita, request["id"])
     rita.click("#claim")
     edited = f"Refund EUR 418.00 to the original card ({uuid.uuid4().hex[:6]})"
-    rita.fill("#field-requested_action", edited)
+    rita.fill("#field-summary", edited)
     rita.click("#preview-edit")
     rita.click("#send-edit")
     expect(rita.locator("#notice")).to_contain_text("Sent: edit")
     writes = read_topic(CRM_WRITES, lambda rs: mail.mail_id in {r.get("mail_id") for r in rs}, 90)
     ours = [r for r in writes if r.get("mail_id") == mail.mail_id]
     assert ours, "no CRM write followed the reviewer's decision"
-    assert ours[-1]["payload"]["facts"]["requested_action"] == edited
+    assert ours[-1]["payload"]["summary"] == edited
     assert re.fullmatch(r"[0-9a-f]{32}", ours[-1]["payload"]["idempotency_key"])
