@@ -40,8 +40,9 @@ def stack_environment(port_base: int, home: Path) -> dict[str, str]:
     env["MAILSPINE_KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port_base + KAFKA_SUFFIX}"
     env["MAILSPINE_PROMPTS_REGISTRY_URL"] = f"http://127.0.0.1:{port_base + _PORT_SUFFIXES['MAILSPINE_REGISTRY_PORT']}"
     env["MAILSPINE_HOME"] = str(home)
-    # a tool service the test stack does not run answers nothing: its calls expire this soon, not after 15 s
-    env["MAILSPINE_RUNTIME_TOOL_DEADLINE_SECONDS"] = "4"
+    # the tests restart Kafka while tool calls are out (about half a minute without a broker on this machine): a
+    # call must outlive that, or its run ends without the write the tool then makes anyway
+    env["MAILSPINE_RUNTIME_TOOL_DEADLINE_SECONDS"] = "120"
     return env
 
 
