@@ -51,6 +51,12 @@ class AuditChain:
         self.sequence, self.previous_hash = event.sequence, event.hash
         return event
 
+    def retract(self, event: AuditEvent) -> None:
+        """Forget the last recorded link because publishing it failed: the next link takes its sequence, so the chain
+        on the log has no gap (a later link would otherwise name a predecessor the log never received)."""
+        if (event.sequence, event.hash) == (self.sequence, self.previous_hash):
+            self.sequence, self.previous_hash = event.sequence - 1, event.previous_hash
+
 
 def distinct_links(events: list[AuditEvent]) -> list[AuditEvent]:
     """The chain's links once each: a producer that republishes after a restart sends the very same link again."""

@@ -5,8 +5,9 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiokafka import ConsumerRecord
 from faststream import Context
@@ -93,7 +94,8 @@ def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublisher
                         duplicate.first_position)
             event = audit.record("gateway.duplicate", mail_id=evidence.mail_id, tenant=evidence.tenant,
                                  detail={"position": position, "first_position": duplicate.first_position})
-            await broker.publish(event.model_dump(mode="json"), AUDIT_LOG, key=audit.chain_id.encode())
+            await _publish_audit(audit, event, broker.publish(event.model_dump(mode="json"), AUDIT_LOG,
+                                                              key=audit.chain_id.encode()))
             return
         except QuarantineMail as refusal:
             quarantined = quarantine_record(
@@ -108,10 +110,9 @@ def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublisher
             event = audit.record("gateway.quarantine", mail_id=evidence.mail_id, tenant=evidence.tenant,
                                  detail={"reason": refusal.reason, "position": position, **evidence.attributes})
             # independent records: both in flight at once halves the wait for the broker's acknowledgements
-            await asyncio.gather(
-                publishers.quarantine.publish(quarantined.model_dump(mode="json"), key=record.key),
-                publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
-            )
+            await _publish_audit(audit, event,
+                                 publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
+                                 publishers.quarantine.publish(quarantined.model_dump(mode="json"), key=record.key))
             return
         _record_evidence(span, evidence)
         # decided once, here; the baggage rides on everything published from now on, through every service
@@ -123,9 +124,22 @@ def register(broker: KafkaBroker, settings: GatewaySettings) -> GatewayPublisher
         logger.info("%s mail %s", verdict, accepted.mail_id)
         event = audit.record(f"gateway.{verdict}", mail_id=accepted.mail_id, tenant=accepted.tenant,
                              detail={"position": position, **evidence.attributes})
-        await asyncio.gather(
-            publishers.accepted.publish(accepted.model_dump(mode="json"), key=accepted.mail_id.encode()),
-            publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
-        )
+        await _publish_audit(audit, event,
+                             publishers.audit.publish(event.model_dump(mode="json"), key=audit.chain_id.encode()),
+                             publishers.accepted.publish(accepted.model_dump(mode="json"),
+                                                         key=accepted.mail_id.encode()))
 
     return publishers
+
+
+async def _publish_audit(audit: AuditChain, event: AuditEvent, publishing: Awaitable[Any],
+                         *alongside: Awaitable[Any]) -> None:
+    """Publish an audit link with the records it goes with (all in flight at once, which halves the wait for the
+    broker's acknowledgements). A link the broker did not take is retracted, so the redelivered mail's link takes its
+    sequence and the chain stays unbroken; any failure is raised for the redelivery."""
+    outcomes = await asyncio.gather(publishing, *alongside, return_exceptions=True)
+    if isinstance(outcomes[0], BaseException):
+        audit.retract(event)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
