@@ -29,7 +29,7 @@ _PORT_SUFFIXES = {
     "MAILSPINE_CRM_PORT": 73,
     "MAILSPINE_REFERENCE_MODEL_PORT": 60,
     "MAILSPINE_MAIL_INGEST_PORT": 24,  # LMTP's own port number is 24
-    "MAILSPINE_SMTP_RELAY_PORT": 25,  # SMTP's
+    "MAILSPINE_SMTP_RELAY_PORT": 26,  # not 25: the test Postfix listens there (the LMTP port + 1)
 }
 KAFKA_SUFFIX = 92
 
