@@ -44,7 +44,8 @@ def _run_of(mail_id: str) -> dict[str, Any]:
 def test_the_run_summary_names_the_prompt_version_the_runtime_used() -> None:
     [mail] = send_mails(1)
     run = _run_of(mail.mail_id)
-    [prompt] = run["prompts"]
+    assert [p["name"] for p in run["prompts"]] == ["extract-email", "plan-actions"]  # extraction, then the plan
+    prompt = run["prompts"][0]
     assert (prompt["name"], prompt["label"], prompt["stale"]) == ("extract-email", "production", False)
     assert prompt["version"] == _production_version()
     assert run["model"] == "mailspine-reference-rules" and run["input_tokens"] > 0 and len(run["trace_id"]) == 32
@@ -60,7 +61,7 @@ def test_with_the_registry_killed_the_runtime_serves_the_last_known_version() ->
         time.sleep(STALE_AFTER_SECONDS + 1)  # past the point where the runtime's client calls itself stale
         [mail] = send_mails(1)
         run = _run_of(mail.mail_id)
-        [prompt] = run["prompts"]
+        [prompt] = [p for p in run["prompts"] if p["name"] == "extract-email"]
         assert prompt["version"] == known and prompt["stale"] is True, prompt
         assert run["outcome"] in ("crm", "human_review", "no_action")
         if run["outcome"] == "crm":
