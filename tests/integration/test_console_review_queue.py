@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from redis.asyncio import Redis
 
+from infra.redis_acls import OPERATOR
 from services.console.review.proposal import ReviewItem, build_decision
 from services.console.review.queue_store import ClaimRefused, ReviewQueue
 from shared.contracts.crm import CrmAction, CrmWriteRequest
@@ -29,7 +29,7 @@ def request(tenant: str, minutes_ago: int) -> ReviewRequestMessage:
 
 @asynccontextmanager
 async def queue(claim_ms: int = 60_000) -> AsyncIterator[tuple[ReviewQueue, str]]:
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(OPERATOR).client()  # the console's user may not SCAN; the cleanup does
     tenant = f"test-{uuid.uuid4().hex[:8]}"
     try:
         yield ReviewQueue(redis, claim_ms), tenant
