@@ -52,7 +52,7 @@ def test_a_sampled_run_gets_checks_and_a_judge_score_keyed_to_its_trace_and_prom
     mail_id, run = scored_mail
     assert run["payload"]["sampled"] is True and run["payload"]["evidence"] is not None
     scores = scores_of(mail_id, {SCHEMA_VALID, GROUNDED, JUDGE_ACCEPTABLE})
-    [prompt] = run["payload"]["prompts"]
+    [prompt] = [p for p in run["payload"]["prompts"] if p["name"] == "extract-email"]
     for metric in (SCHEMA_VALID, GROUNDED, JUDGE_ACCEPTABLE):
         scored = scores[metric]["run"]
         assert (scored["trace_id"], scored["prompt"], scored["prompt_version"], scored["model"]) == (
