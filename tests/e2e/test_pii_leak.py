@@ -15,7 +15,7 @@ import pytest
 from faker import Faker
 
 from cli.trace_story import JaegerQuery
-from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED
+from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, REVIEW_REQUESTS
 from shared.mail_publisher import inbound_from_eml, publish_inbound
 from shared.settings import PathSettings
 from shared.spotlight import DATAMARK
@@ -82,7 +82,7 @@ def test_no_seeded_pii_leaves_the_gateway_except_the_address_to_the_crm(capsys: 
     accepted = read_until(MAIL_ACCEPTED, lambda rs: wanted <= {r.get("mail_id") for r in rs}, timeout=120)
     ours = {r["mail_id"]: r for r in accepted if r.get("mail_id") in wanted}
     assert set(ours) == wanted, "not every seeded mail was accepted"
-    terminal = read_until(CRM_WRITES, lambda rs: wanted <= {r.get("mail_id") for r in rs}, timeout=60)
+    terminal = read_until(CRM_WRITES, lambda rs: wanted <= {r.get("mail_id") for r in rs}, timeout=120)
 
     leaks: dict[str, list[str]] = defaultdict(list)
     for mail, (_, pii) in zip(mails, seeded, strict=True):
@@ -102,7 +102,9 @@ def test_no_seeded_pii_leaves_the_gateway_except_the_address_to_the_crm(capsys: 
     for mail, (_, pii) in zip(mails, seeded, strict=True):
         if mail.mail_id in crm_addresses:
             assert crm_addresses[mail.mail_id] == pii["EMAIL_ADDRESS"]
-    assert set(crm_addresses) == wanted, "a seeded mail did not reach the CRM"
+    # the agent's critic sends a refund to a person when a value in it is only in the mail's own text
+    reviewed = {r.get("mail_id") for r in read_until(REVIEW_REQUESTS, lambda _: False, 3)}
+    assert wanted <= set(crm_addresses) | reviewed, "a seeded mail reached neither the CRM nor a person"
 
     values = [value for _, pii in seeded for value in pii.values()]
     jaeger = JaegerQuery()
