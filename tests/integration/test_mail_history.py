@@ -20,7 +20,7 @@ from services.tools.history_indexer.writer import HistoryWriter
 from services.tools.retriever.search import HistorySearch
 from shared.contracts.agent_run import AgentRun, AgentRunMessage
 from shared.contracts.mail import AcceptedMail
-from shared.contracts.tools.retriever import SearchHistory
+from shared.contracts.tools.retriever import HistoryHit, SearchHistory
 from shared.contracts.topics import AGENT_RUNS, MAIL_ACCEPTED
 from shared.mail_history.connection import connect
 from shared.mail_history.embeddings import Embedder
@@ -173,4 +173,11 @@ def test_reindex_after_a_wipe_restores_the_same_search_results(retriever_client:
         searcher(retriever_client).search(acme, query)
     reindex()
     after = searcher(retriever_client).search(acme, query)
-    assert after == before
+    # the live runtime also reads mail.accepted.v1 and may publish its own, newer run summary for these mails
+    # between the two rebuilds; the newest summary rightly wins, so intent and outcome may differ, nothing else
+    assert after.index_version == before.index_version
+    assert [_from_the_mail(hit) for hit in after.hits] == [_from_the_mail(hit) for hit in before.hits]
+
+
+def _from_the_mail(hit: HistoryHit) -> tuple[object, ...]:
+    return hit.mail_id, hit.thread_id, hit.customer_key, hit.subject, hit.excerpt, hit.received_at, hit.score
