@@ -42,6 +42,8 @@ def stack_environment(port_base: int, home: Path) -> dict[str, str]:
     env["MAILSPINE_HOME"] = str(home)
     # a tool service the test stack does not run answers nothing: its calls expire this soon, not after 15 s
     env["MAILSPINE_RUNTIME_TOOL_DEADLINE_SECONDS"] = "4"
+    # the history tool at 10 calls/s per tenant, so the burst test sees its limit at work
+    env["MAILSPINE_HISTORY_LIMITS_FILE"] = str(Path(__file__).with_name("tool-limits.yaml"))
     return env
 
 
