@@ -58,6 +58,7 @@ def _decode(message: Any) -> dict[str, Any]:
         value = {"_raw": value}
     value["_headers"] = {k: v.decode(errors="replace") for k, v in (message.headers or [])}
     value["_offset"] = (message.partition, message.offset)
+    value["_timestamp_ms"] = message.timestamp  # when the producer wrote it
     return value
 
 

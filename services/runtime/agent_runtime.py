@@ -17,13 +17,13 @@ from services.runtime.review_flow import apply_decision
 from services.runtime.run_deps import RunDeps
 from services.runtime.run_driver import drive
 from services.runtime.run_persistence import persist
-from services.runtime.run_scheduler import RunScheduler
 from services.runtime.run_state import AuditCursor, RunPhase, RunState, TerminalState
 from services.runtime.run_steps import end_run
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.review import ReviewDecisionMessage
 from shared.contracts.tool_calls import ToolCallResult
 from shared.errors import DeadLetter
+from shared.keyed_tasks import KeyedScheduler
 from shared.tracing import attributes
 
 logger = logging.getLogger("mailspine.runtime")
@@ -32,9 +32,9 @@ RETRY_SECONDS = (0.5, 2.0, 5.0, 15.0, 30.0)
 
 
 class AgentRuntime:
-    def __init__(self, deps: RunDeps, scheduler: RunScheduler | None = None) -> None:
+    def __init__(self, deps: RunDeps, scheduler: KeyedScheduler | None = None) -> None:
         self.deps = deps
-        self.scheduler = scheduler or RunScheduler(deps.settings.max_in_flight)
+        self.scheduler = scheduler or KeyedScheduler(deps.settings.max_in_flight)
 
     async def accept(self, mail: AcceptedMail, *, source: tuple[str, int, int] | None = None,
                      sampling: str | None = None) -> None:

@@ -49,16 +49,20 @@ def durable_subscriber(
     *more_topics: str,
     group_id: str,
     kafka: KafkaSettings | None = None,
+    ack_policy: AckPolicy = AckPolicy.NACK_ON_ERROR,
     **options: Any,
 ) -> Callable[[Any], Any]:
-    """At-least-once: commit only after the handler finished; on a transient error, redeliver."""
+    """At-least-once: commit only after the handler finished; on a transient error, redeliver.
+
+    A handler that hands its message to a task and returns passes ``AckPolicy.MANUAL`` and commits through an
+    ``OffsetLedger`` when the task is done (an ack would commit past messages still being worked on)."""
     kafka = kafka or KafkaSettings()
     subscriber: Callable[[Any], Any] = broker.subscriber(
         topic,
         *more_topics,
         group_id=group_id,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=ack_policy,
         max_partition_fetch_bytes=kafka.max_message_bytes,
         **options,
     )

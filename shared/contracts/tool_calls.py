@@ -75,6 +75,8 @@ class ToolCallResult(BaseModel):
     output: dict[str, Any] = Field(default_factory=dict, description="the tool's typed output, as JSON")
     reason: str | None = Field(default=None, description="why, for anything but ok")
     duplicate: bool = Field(default=False, description="this call id had run before; output is the first run's")
+    rate_limit_wait_ms: float = Field(default=0.0, ge=0, description="how long this call waited for its tool's "
+                                      "rate limits (per tenant, per recipient) before it ran")
 
 
 class ToolCallResultMessage(Envelope[ToolCallResult]):

@@ -6,9 +6,10 @@ from shared.tool_service.call_results import CallResults, InMemoryCallResults, R
 from shared.tool_service.definition import ToolDefinition, ToolHandler, ToolReply
 from shared.tool_service.execution import InvalidToolCall, ToolServiceDeps, execute_call
 from shared.tool_service.rate_limits import RateGate, ToolLimitsFile, redis_rate_limit_storage
-from shared.tool_service.subscriber import ToolPublishers, provide_tool, register_tool
+from shared.tool_service.subscriber import CallDispatch, ToolPublishers, provide_tool, register_tool
 
 __all__ = [
+    "CallDispatch",
     "CallResults",
     "InMemoryCallResults",
     "InvalidToolCall",

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from shared.broker import build_broker
 from shared.contracts.topics import dead_letter_topic
 from shared.settings import KafkaSettings, TracingSettings
+from shared.tool_service import CallDispatch
 from shared.tracing import setup_tracing
 
 
@@ -37,3 +38,17 @@ def read_dead_letters(broker: KafkaBroker, topic: str) -> KafkaHandlerCallWrappe
         """Records what the consumers of the topic could not process."""
 
     return broker.subscriber(dead_letter_topic(topic), group_id="unit-dead-letters")(dead_letter)
+
+
+def answering_before_returning(test_broker: KafkaBroker, dispatch: CallDispatch) -> KafkaBroker:
+    """A tool service answers each call in a task after its consumer returned; under the test broker, make
+    ``publish`` return only once every call taken so far is answered, so a test reads results right after."""
+    publish = test_broker.publish
+
+    async def publish_and_settle(*args: Any, **kwargs: Any) -> Any:
+        sent = await publish(*args, **kwargs)
+        await dispatch.idle()
+        return sent
+
+    test_broker.publish = publish_and_settle  # type: ignore[method-assign]
+    return test_broker

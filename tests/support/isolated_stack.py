@@ -43,6 +43,8 @@ def stack_environment(port_base: int, home: Path) -> dict[str, str]:
     # the tests restart Kafka while tool calls are out (about half a minute without a broker on this machine): a
     # call must outlive that, or its run ends without the write the tool then makes anyway
     env["MAILSPINE_RUNTIME_TOOL_DEADLINE_SECONDS"] = "120"
+    # the history tool at 10 calls/s per tenant, so the burst test sees its limit at work
+    env["MAILSPINE_HISTORY_LIMITS_FILE"] = str(Path(__file__).with_name("tool-limits.yaml"))
     return env
 
 

@@ -15,7 +15,7 @@ from shared.contracts.crm import CrmAction, crm_idempotency_key
 from shared.contracts.topics import tool_requests
 from shared.customer_keys import customer_key
 from shared.tool_service import InMemoryCallResults
-from tests.support.in_memory_broker import unit_broker
+from tests.support.in_memory_broker import answering_before_returning, unit_broker
 from tests.support.tool_calls import tool_call
 
 REFUND = CrmAction("create_refund_case")
@@ -61,7 +61,7 @@ async def crm_writer() -> AsyncIterator[CrmWriterUnderTest]:
     provide(broker, CrmWriterDeps(written=written, vault=vault, customer_key_of=lambda a: customer_key(SECRET, a),
                                   results=InMemoryCallResults(), rate_gate=None), publishers)
     async with TestKafkaBroker(broker) as test_broker:
-        yield CrmWriterUnderTest(test_broker, publishers, written)
+        yield CrmWriterUnderTest(answering_before_returning(test_broker, publishers.tool.dispatch), publishers, written)
 
 
 def _arguments(customer_address: str = "<EMAIL_1>", action: str = REFUND) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from shared.contracts.tool_calls import arguments_hash
 from shared.contracts.topics import tool_requests
 from shared.tool_service import InMemoryCallResults, ToolServiceDeps
 from tests.support.email_sender_fakes import SENDER, STRANGER, CrmRecords, RecordingRelay, SealedValues
-from tests.support.in_memory_broker import unit_broker
+from tests.support.in_memory_broker import answering_before_returning, unit_broker
 from tests.support.tool_calls import tool_call
 
 REQUESTS = tool_requests("email_sender")
@@ -51,7 +51,7 @@ async def email_sender() -> AsyncIterator[EmailSenderUnderTest]:
     provide(broker, ToolServiceDeps(handler=SendReplyHandler(sender, publishers.outbound),
                                     results=InMemoryCallResults(), rate_gate=None))
     async with TestKafkaBroker(broker) as test_broker:
-        yield EmailSenderUnderTest(test_broker, publishers, relay)
+        yield EmailSenderUnderTest(answering_before_returning(test_broker, publishers.tool.dispatch), publishers, relay)
 
 
 async def test_an_approved_reply_is_sent_revealed_and_recorded_with_placeholders(

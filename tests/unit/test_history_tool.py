@@ -15,7 +15,7 @@ from services.tools.history.settings import HistorySettings
 from shared.contracts.crm_read import CrmAddress, CrmCase, CrmCustomer, CrmInteraction
 from shared.contracts.topics import tool_requests
 from shared.tool_service import InMemoryCallResults, ToolPublishers
-from tests.support.in_memory_broker import unit_broker
+from tests.support.in_memory_broker import answering_before_returning, unit_broker
 from tests.support.tool_calls import tool_call
 
 KEY = "cust_" + "a" * 24
@@ -47,7 +47,7 @@ async def history() -> AsyncIterator[tuple[KafkaBroker, ToolPublishers, FakeCrm]
     crm = FakeCrm()
     provide(broker, HistoryDeps(crm=crm, results=InMemoryCallResults(), rate_gate=None))
     async with TestKafkaBroker(broker) as test_broker:
-        yield test_broker, publishers, crm
+        yield answering_before_returning(test_broker, publishers.dispatch), publishers, crm
 
 
 async def _lookup(broker: KafkaBroker, customer_key: str, call_id: str = "call-1", tenant: str = "acme") -> None:

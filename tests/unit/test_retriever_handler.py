@@ -17,7 +17,7 @@ from services.tools.retriever.settings import RetrieverSettings
 from shared.contracts.tools.retriever import HistoryHit, SearchHistory, SearchHistoryOutput
 from shared.contracts.topics import tool_requests
 from shared.tool_service import InMemoryCallResults, ToolPublishers, ToolServiceDeps
-from tests.support.in_memory_broker import read_dead_letters, unit_broker
+from tests.support.in_memory_broker import answering_before_returning, read_dead_letters, unit_broker
 from tests.support.tool_calls import tool_call
 
 REQUESTS = tool_requests("retriever")
@@ -61,7 +61,8 @@ async def retriever() -> AsyncIterator[RetrieverUnderTest]:
     provide(broker, ToolServiceDeps(handler=SearchHistoryHandler(history), results=InMemoryCallResults(),
                                     rate_gate=None))
     async with TestKafkaBroker(broker) as test_broker:
-        yield RetrieverUnderTest(test_broker, publishers, history, dead_letters)
+        yield RetrieverUnderTest(answering_before_returning(test_broker, publishers.dispatch), publishers, history,
+                                 dead_letters)
 
 
 async def test_a_search_runs_in_the_callers_tenant_and_answers_with_hits_and_the_index_version(

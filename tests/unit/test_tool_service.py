@@ -29,7 +29,7 @@ from shared.tool_service import (
     register_tool,
 )
 from shared.tool_service.rate_limits import DEFAULT_LIMITS_FILE, ToolLimits
-from tests.support.in_memory_broker import read_dead_letters, unit_broker
+from tests.support.in_memory_broker import answering_before_returning, read_dead_letters, unit_broker
 from tests.support.tool_calls import tool_call
 
 
@@ -168,7 +168,8 @@ async def notes_tool() -> AsyncIterator[ToolUnderTest]:
     handler = CountingHandler()
     provide_tool(broker, _deps(handler))
     async with TestKafkaBroker(broker) as test_broker:
-        yield ToolUnderTest(test_broker, publishers, handler, dead_letters)
+        yield ToolUnderTest(answering_before_returning(test_broker, publishers.dispatch), publishers, handler,
+                            dead_letters)
 
 
 async def test_the_subscriber_publishes_each_result_keyed_by_mail_id(notes_tool: ToolUnderTest) -> None:
