@@ -78,7 +78,7 @@ def runtime_pid_file() -> Any:
 def send(count: int, above_share: float) -> tuple[list[str], set[str]]:
     above_every = max(1, round(1 / above_share)) if above_share > 0 else 0
     bodies = [ABOVE_LIMIT if above_every and i % above_every == 0 else WITHIN_LIMIT for i in range(count)]
-    mails = [inbound_from_eml(unique_mail(body=body), source_id="chaos-mx", tenant="acme") for body in bodies]
+    mails = [inbound_from_eml(unique_mail(body=body), source_id="test-mx", tenant="acme") for body in bodies]
     asyncio.run(publish_inbound(mails))
     return [m.mail_id for m in mails], {m.mail_id for m, b in zip(mails, bodies, strict=True) if b == ABOVE_LIMIT}
 
@@ -163,15 +163,17 @@ def main() -> None:
     parser.add_argument("--above-share", type=float, default=0.25)
     args = parser.parse_args()
     isolate_test_stack()  # the test stack's ports and state (MAILSPINE_TEST_PORT_BASE), never `make up`'s
-    up_infra()
+    servers = up_infra()
     prepare_models()
     outcome = start_services()
     try:
         report = run_chaos(args.mails, args.above_share, timeout=max(600.0, args.mails * 2.0))
-    finally:
+    finally:  # what this run started stops again (the runtime it restarted among it)
         from infra.service_processes import stop_services
 
         stop_services(names={name for name, what in outcome.items() if what == "started"} | {"runtime"})
+        for server in reversed(servers):
+            server.stop()
     print(f"{len(report.mails)} mails ({len(report.above_limit)} above the limit), runtime pid {report.killed_pid} "
           f"SIGKILLed with {report.summaries_before_kill} runs ended and {report.reviews_before_kill} waiting for "
           f"review; {report.decided} reviews approved after the restart; {report.seconds:.0f} s in all")
