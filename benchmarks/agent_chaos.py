@@ -23,7 +23,6 @@ from typing import Any
 
 from infra.kafka_acls import REVIEW_DASHBOARD
 from infra.process import read_pid
-from infra.service_processes import start_services
 from infra.topic_reader import read_records
 from shared.contracts.review import ReviewDecision, ReviewDecisionMessage
 from shared.contracts.tool_calls import arguments_hash
@@ -143,6 +142,8 @@ def count(report: ChaosReport, timeout: float) -> None:
 
 def run_chaos(mail_count: int, above_share: float, timeout: float = 600.0) -> ChaosReport:
     """The whole scenario on the running stack (its services started, the runtime among them)."""
+    from infra.service_processes import start_services  # its health URLs are read on import: after isolating
+
     started = time.monotonic()
     mails, above = send(mail_count, above_share)
     pid, summaries, reviews = kill_runtime_in_flight(set(mails))
@@ -155,7 +156,6 @@ def run_chaos(mail_count: int, above_share: float, timeout: float = 600.0) -> Ch
 
 
 def main() -> None:
-    from infra.stack import prepare_models, up_infra
     from tests.support.isolated_stack import isolate_test_stack
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -163,14 +163,15 @@ def main() -> None:
     parser.add_argument("--above-share", type=float, default=0.25)
     args = parser.parse_args()
     isolate_test_stack()  # the test stack's ports and state (MAILSPINE_TEST_PORT_BASE), never `make up`'s
+    from infra.service_processes import start_services, stop_services  # settings read on import: isolated first
+    from infra.stack import prepare_models, up_infra
+
     servers = up_infra()
     prepare_models()
     outcome = start_services()
     try:
         report = run_chaos(args.mails, args.above_share, timeout=max(600.0, args.mails * 2.0))
     finally:  # what this run started stops again (the runtime it restarted among it)
-        from infra.service_processes import stop_services
-
         stop_services(names={name for name, what in outcome.items() if what == "started"} | {"runtime"})
         for server in reversed(servers):
             server.stop()
