@@ -4,6 +4,9 @@ comes back on ``tool.<service>.results.v1`` and is matched by call id to the run
 A waiting run holds no consumer: it awaits a future, which the results subscriber resolves. Each wait is bounded
 by the call's deadline; when it passes the call ends as expired (the tool drops calls past their deadline too),
 so a stopped tool service never hangs a run. Each call is one ``execute_tool`` span in the mail's trace.
+
+With several runtime processes in the group, a result may reach another process than the one whose run waits: that
+process keeps it in Redis, so a waiting run also looks there every ``KEPT_RESULT_POLL_SECONDS``.
 """
 
 import asyncio
@@ -19,6 +22,7 @@ from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.runtime.executor")
 
+KEPT_RESULT_POLL_SECONDS = 1.0
 PublishCall = Callable[[str, ToolCallMessage], Awaitable[None]]  # (service, message)
 
 
@@ -61,15 +65,26 @@ class ToolExecutor:
             remaining = (call.deadline - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await self.publish(call.service, _message(state, call))
-                try:
-                    return await asyncio.wait_for(asyncio.shield(future), timeout=remaining)
-                except TimeoutError:
-                    pass
+                if (result := await self._wait(call.call_id, future, remaining)) is not None:
+                    return result
             return ToolCallResult(call_id=call.call_id, run_id=state.mail_id, tool=call.service,
                                   status=ToolCallStatus.EXPIRED,
                                   reason=f"no result from {call.service} by the deadline {call.deadline.isoformat()}")
         finally:
             self._waiting.pop(call.call_id, None)
+
+    async def _wait(self, call_id: str, future: asyncio.Future[ToolCallResult], seconds: float
+                    ) -> ToolCallResult | None:
+        """The result, handed over in this process or kept in Redis by another one; None once ``seconds`` pass."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0:
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout=min(left, KEPT_RESULT_POLL_SECONDS))
+            except TimeoutError:
+                if (kept := await self.store.result(call_id)) is not None:
+                    return kept
+        return None
 
 
 def _message(state: RunState, call: StepCall) -> ToolCallMessage:
