@@ -5,17 +5,20 @@ and spotlighting. The placeholders the redactor assigned are kept here (producti
 so extracted values can be compared with the labels.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from services.gateway.pipeline import ContentInspector, Evidence, InspectedContent, inspect_content
 from shared.contracts.golden import GoldenMail
+from shared.customer_keys import CustomerKeys
 from shared.errors import QuarantineMail
 
 # the golden mails carry no Date header; they were written as if received on this day
 GOLDEN_RECEIVED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+# pseudonyms for the eval alone (no tenant's secret is needed or used); 32 bytes like a real one
+EVAL_CUSTOMER_KEYS = CustomerKeys(b"offline-eval-customer-keys-fixed")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ def prepare(row: GoldenMail, inspector: ContentInspector) -> PreparedMail:
         content = inspect_content(raw, message_id, row.mail.to, GOLDEN_RECEIVED_AT, inspector, Evidence())
     except QuarantineMail as refused:
         return PreparedMail(row=row, content=None, quarantine=refused)
-    return PreparedMail(row=row, content=content, quarantine=None)
+    # the gateway names each address by its customer key; the eval's keys need only be stable, not the tenant's
+    keyed = content.accepted.model_copy(update={"address_keys": EVAL_CUSTOMER_KEYS.of_placeholders(content.secrets)})
+    return PreparedMail(row=row, content=replace(content, accepted=keyed), quarantine=None)
 
 
 def build_inspector() -> ContentInspector:
