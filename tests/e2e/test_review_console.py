@@ -197,8 +197,15 @@ def test_a_reviewer_without_the_role_cannot_reveal(person_page: Callable[[str], 
 
 
 def test_a_reader_sees_the_item_but_cannot_decide(person_page: Callable[[str], Page]) -> None:
-    request = review_request_of(flagged_mail())
+    mail = flagged_mail()
+    request = review_request_of(mail)
     rhea = person_page("rhea.reader")
+    open_item(rhea, request["id"])
+    # the queue: the item under its tenant, its age against the tenant's SLA (acme: 120 min, config/console-roles.yaml)
+    rhea.goto("/review")
+    expect(rhea.locator("h2[data-tenant=acme] .sla")).to_contain_text("SLA 120 min")
+    row = rhea.locator(f"table[data-tenant=acme] tr[data-mail='{mail.mail_id}']")
+    expect(row.locator("td.age")).to_have_text(re.compile(r"^\d+ min\s+/ 120$"))
     open_item(rhea, request["id"])
     expect(rhea.locator("#read-only")).to_be_visible()
     expect(rhea.locator("#claim")).to_have_count(0)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.people import ConsolePeople
 from services.console.review.desk import ReviewDesk
-from services.console.review.proposal import DecisionRefused, ReviewItem, Verdict, edits_of, field_text
-from services.console.review.queue_store import ClaimRefused, ReviewQueue
+from services.console.review.proposal import DecisionRefused, Verdict, edits_of, field_text
+from services.console.review.queue_store import ClaimRefused, OpenItem, ReviewQueue
 from services.console.review.reveal import placeholders_in, reveal_all, texts_of
 from services.console.session import add_notice, check_csrf
 from services.console.web import SignedIn, User, render
@@ -25,21 +25,23 @@ def _queue(request: Request) -> ReviewQueue:
     return queue
 
 
-def _age_minutes(item: ReviewItem, now: datetime) -> float:
-    return (now - item.created_at).total_seconds() / 60
+def tenant_queue(tenant: str, open_items: list[OpenItem], sla_minutes: int, now: datetime) -> dict[str, Any]:
+    """One tenant's open items, oldest first, each with its age against the tenant's SLA (config)."""
+    rows = []
+    for found in open_items:
+        age = (now - found.item.created_at).total_seconds() / 60
+        rows.append({"item": found.item, "claimed_by": found.claimed_by, "age": age, "breached": age > sla_minutes,
+                     "sla_share": age / sla_minutes})
+    return {"name": tenant, "sla": sla_minutes, "rows": rows, "breached": sum(1 for r in rows if r["breached"])}
 
 
 @router.get("/review", response_class=HTMLResponse)
 async def queue_page(request: Request, user: SignedIn) -> Response:
     people: ConsolePeople = request.app.state.people
     now = datetime.now(UTC)
-    tenants = []
-    for tenant in await _queue(request).tenants():
-        sla = people.review_sla_minutes.minutes_for(tenant)
-        rows = [{"item": o.item, "claimed_by": o.claimed_by, "age": _age_minutes(o.item, now),
-                 "breached": _age_minutes(o.item, now) > sla} for o in await _queue(request).open_items(tenant)]
-        tenants.append({"name": tenant, "sla": sla, "rows": rows,
-                        "breached": sum(1 for r in rows if r["breached"])})
+    tenants = [tenant_queue(tenant, await _queue(request).open_items(tenant),
+                            people.review_sla_minutes.minutes_for(tenant), now)
+               for tenant in await _queue(request).tenants()]
     return render(request, "review_queue.html", tenants=tenants)
 
 
