@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.people import DECIDING_ROLES, REVEALING_ROLE, ConsolePeople
 from services.console.registry_client import RegistryClient
+from services.console.review.proposal import field_text
 from services.console.review.reveal import with_values
 from services.console.session import csrf_token, pop_notice, session_of
 from shared.bearer_tokens import Principal, TokenTable
@@ -19,6 +20,7 @@ from shared.prompts.access import AccessDenied, authorize_release
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescape is on for .html
 templates.env.filters["with_values"] = with_values  # a text with revealed PII marked (escaped otherwise)
+templates.env.filters["field_text"] = field_text  # a fact as a person reads it: lists comma-separated
 
 
 class NotSignedIn(Exception):

@@ -34,14 +34,17 @@ def _metric_chart(metric: str, points: list[dict[str, Any]], changes: list[dict[
     )
     layers: list[Any] = [lines]
     if changes:
-        marks = alt.Chart(alt.Data(values=[{**c, "label": f"{c['kind']}"} for c in changes]))
+        # labels of changes close in time would print over each other: each takes the next of three rows
+        marks = alt.Chart(alt.Data(values=[{**c, "label": c["kind"], "label_y": 8 + 11 * (i % 3)}
+                                           for i, c in enumerate(sorted(changes, key=lambda c: c["at"]))]))
         kinds = sorted({c["kind"] for c in changes})
         stroke = alt.Color("kind:N", title="registry change", legend=alt.Legend(orient="bottom"), scale=alt.Scale(
             domain=kinds, range=[CHANGE_COLOURS.get(k, "#b56a00") for k in kinds]))
         layers.append(alt.layer(
             marks.mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(x=x, color=stroke,
                                                                      tooltip=["kind:N", "description:N"]),
-            marks.mark_text(align="left", dx=3, dy=-4, y=0, fontSize=10).encode(x=x, text="label:N", color=stroke)))
+            marks.mark_text(align="left", dx=3, fontSize=10).encode(
+                x=x, y=alt.Y("label_y:Q", scale=None, axis=None), text="label:N", color=stroke)))
     chart: alt.LayerChart = alt.layer(*layers).resolve_scale(color="independent").properties(
         title=metric, width=WIDTH, height=HEIGHT)
     return chart

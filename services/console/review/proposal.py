@@ -82,7 +82,9 @@ class ReviewItem:
 
 def field_text(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(field_text(v) for v in value)
+    if isinstance(value, dict):  # an amount: its value and currency
+        return " ".join(field_text(v) for v in value.values() if v is not None)
     if value is None:
         return ""
     return str(value).lower() if isinstance(value, bool) else str(value)
