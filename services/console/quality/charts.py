@@ -21,7 +21,8 @@ def _metric_chart(metric: str, points: list[dict[str, Any]], changes: list[dict[
                   domain: list[str]) -> alt.LayerChart:
     rows = [{**p, "series": series_name(p)} for p in points if p["metric"] == metric and p["rate"] is not None]
     data = alt.Chart(alt.Data(values=rows))
-    x = alt.X("at:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%H:%M"))
+    x = alt.X("at:T", title=None, scale=alt.Scale(domain=domain),
+              axis=alt.Axis(format="%H:%M", labelOverlap="greedy", tickCount=12))
     colour = alt.Color("series:N", title="prompt version · model · arm",
                        legend=alt.Legend(labelLimit=0, orient="bottom", direction="vertical"))
     # the interval bars and the line share one colour scale, so one legend; with the change rules' scale kept
