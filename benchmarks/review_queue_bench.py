@@ -22,6 +22,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from redis import Redis
 
+from infra.redis_acls import OPERATOR
 from services.console.people import ConsolePeople
 from services.console.settings import ConsoleSettings
 from shared.bearer_tokens import TokenTable
@@ -94,7 +95,7 @@ def main() -> None:
     assert READER in ConsolePeople.load(settings.people_file).users, f"{READER} is not in {settings.people_file}"
     tenant = f"bench-{uuid.uuid4().hex[:6]}"
     messages = requests_for(tenant, args.items)
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user(OPERATOR).sync_client()  # the console's own user may not delete what it reads
     try:
         asyncio.run(publish(messages))
         wait_until_queued(redis, tenant, args.items)

@@ -54,7 +54,8 @@ REDIS_ACCESS = (
     # the view is rebuilt on start: the stale keys under its prefix are found with SCAN
     RedisAccess("registry", commands=("+scan",)),
     RedisAccess("evaluator"),  # run index, aggregates, golden candidates
-    RedisAccess("console"),
+    # shows a review's real values to a person whose role allows it (each reveal audited)
+    RedisAccess("console", reads=(PII_VAULT_PREFIX,)),
 )
 
 REDIS_USERS = (OPERATOR, *(access.user for access in REDIS_ACCESS))

@@ -3,7 +3,8 @@
 ``cust_<24 hex>`` = HMAC-SHA256(customer-key secret, lower-cased e-mail address), first 24 hex digits. The same
 address always gives the same key, so history, the CRM and the retriever agree on who a mail is from; without
 the secret the key reveals nothing and cannot be computed from a guessed address. The secret's holders are
-the gateway (which names each mail's addresses) and the CRM stand-in (which names its customers the same way).
+the gateway (which names each mail's addresses), the CRM stand-in (which names its customers the same way) and the
+console (which finds a customer's mail by the address a person types).
 """
 
 import hashlib

@@ -2,7 +2,8 @@
 
 Everything downstream of the gateway sees placeholders ("<EMAIL_1>") only. The originals are sealed here with
 AES-256-GCM under the vault key; the key holders are the gateway (which seals), the CRM writer (which needs
-the customer's address back) and the email sender (which sends to it); no other process has it. Redis alone
+the customer's address back), the email sender (which sends to it) and the console (which shows a review's values to
+a person with the role for it, and audits each reveal); no other process has it. Redis alone
 reveals nothing: each value is bound to its mail and placeholder as associated data, so a ciphertext copied to
 another field or mail does not decrypt.
 """

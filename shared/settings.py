@@ -167,7 +167,8 @@ class WeaviateSettings(BaseSettings):
 
 class PiiVaultSettings(BaseSettings):
     """The PII vault key. Only the gateway (which seals originals), the CRM writer (which needs the customer's
-    address back) and the email sender (which sends to it) load it; no other service has a settings field for it."""
+    address back), the email sender (which sends to it) and the console (which reveals a review's values to a person
+    with the role, audited) load it; no other service has a settings field for it."""
 
     model_config = SettingsConfigDict(env_prefix="MAILSPINE_")
 

@@ -3,12 +3,13 @@ the registry's, the evaluator's and Jaeger's HTTP clients, the background eval j
 the review desk, the pages, and how each failure is shown to the person at the browser."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from redis.asyncio import Redis
 
 from services.console.eval_jobs import EvalJobs
 from services.console.handlers import ConsoleFeeds, provide, register
@@ -26,12 +27,36 @@ from services.console.web import NeedsRegistryToken, NotSignedIn, RoleRequired, 
 from shared.audit import AuditChain
 from shared.bearer_tokens import TokenTable
 from shared.broker import build_broker
+from shared.customer_keys import CustomerKeys
+from shared.errors import UserError
+from shared.pii_vault import PiiVault
 from shared.prompts.artifact import ArtifactError
-from shared.settings import KafkaSettings, RedisSettings
+from shared.settings import KafkaSettings, PiiVaultSettings, RedisSettings
 from shared.trace_logging import setup_logging
 from shared.tracing import shutdown_tracing
 
 logger = logging.getLogger("mailspine.console")
+
+
+def pii_vault(redis: Redis) -> PiiVault | None:
+    """The vault's revealing side, for the people whose role allows it; None (revealing refused with a message)
+    when this console was given no vault key."""
+    try:
+        key = PiiVaultSettings.load().key()
+    except UserError as missing:
+        logger.warning("revealing PII is off: %s", missing)
+        return None
+    return PiiVault(redis, key, ttl_seconds=1)  # the console only reveals: the TTL applies to storing
+
+
+def customer_key_of() -> Callable[[str], str] | None:
+    """Finding a customer's mail by their address needs the address's key; None (search by key only) when this
+    console was given no customer-key secret."""
+    try:
+        return CustomerKeys.load().of
+    except UserError as missing:
+        logger.warning("searching mail by address is off: %s", missing)
+        return None
 
 
 def create_app(settings: ConsoleSettings | None = None, eval_jobs: EvalJobs | None = None) -> FastAPI:
@@ -59,6 +84,8 @@ def create_app(settings: ConsoleSettings | None = None, eval_jobs: EvalJobs | No
             app.state.console_tokens = TokenTable(settings.people_tokens_file)
             app.state.people = people
             app.state.review_queue, app.state.mail_index, app.state.audit_store = queue, feeds.mails, feeds.audit
+            app.state.pii_vault = pii_vault(redis)
+            app.state.customer_key_of = customer_key_of()
             app.state.review_desk = ReviewDesk(queue, publishers, AuditChain(settings.service_name))
             app.state.eval_jobs = eval_jobs or EvalJobs(concurrency=settings.eval_concurrency)
             await broker.start()

@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bearer_tokens import ensure_users
 
-Role = Literal["reader", "reviewer", "release_manager"]
+Role = Literal["reader", "reviewer", "release_manager", "pii_revealer"]
 DECIDING_ROLES: frozenset[str] = frozenset({"reviewer", "release_manager"})
+REVEALING_ROLE = "pii_revealer"  # sees the values behind a review's placeholders; each reveal is audited
 
 HEADER = """\
 # Console sign-in tokens (local development). One entry per token:

@@ -10,13 +10,17 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.console.people import DECIDING_ROLES, ConsolePeople
+from services.console.people import DECIDING_ROLES, REVEALING_ROLE, ConsolePeople
 from services.console.registry_client import RegistryClient
+from services.console.review.proposal import field_text
+from services.console.review.reveal import with_values
 from services.console.session import csrf_token, pop_notice, session_of
 from shared.bearer_tokens import Principal, TokenTable
 from shared.prompts.access import AccessDenied, authorize_release
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")  # autoescape is on for .html
+templates.env.filters["with_values"] = with_values  # a text with revealed PII marked (escaped otherwise)
+templates.env.filters["field_text"] = field_text  # a fact as a person reads it: lists comma-separated
 
 
 class NotSignedIn(Exception):
@@ -53,6 +57,15 @@ class User:
         if not self.may_decide:
             raise RoleRequired(f"{self.name} may not decide reviews: the role reviewer or release_manager is "
                                "needed (config/console-roles.yaml)")
+
+    @property
+    def may_reveal(self) -> bool:
+        return REVEALING_ROLE in self.console_roles
+
+    def require_revealer(self) -> None:
+        if not self.may_reveal:
+            raise RoleRequired(f"{self.name} may not reveal personal data: the role {REVEALING_ROLE} is needed "
+                               "(config/console-roles.yaml)")
 
     def promote_refusal(self, prompt: str, owner: str | None) -> str | None:
         """Why this user may not promote ``prompt`` (the registry's own rule), or None if they may. When the

@@ -19,6 +19,7 @@ from services.runtime.run_deps import RunDeps
 from services.runtime.run_state import ObservedResult, RunPhase, RunState, StepCall
 from services.runtime.run_steps import apply_verdict, check_with_critic, crm_record
 from shared.contracts.review import (
+    Lookup,
     ProposedCall,
     ReviewDecision,
     ReviewEvidence,
@@ -37,9 +38,17 @@ def review_request(state: RunState) -> ReviewRequestMessage:
                              arguments_hash=call.arguments_hash, reasons=call.reasons) for call in waiting]
     reasons = "; ".join(reason for call in waiting for reason in call.reasons) or "the critic asks a person"
     evidence = ReviewEvidence(facts=state.extraction.facts if state.extraction else None,
-                              crm_record=crm_record(state), approved_state=approved_state(state.memory))
+                              crm_record=crm_record(state), approved_state=approved_state(state.memory),
+                              lookups=lookups_of(state))
     return ReviewRequestMessage(tenant=state.mail.tenant, mail_id=state.mail_id,
                                 payload=ReviewRequest(reason=reasons, calls=proposed, evidence=evidence))
+
+
+def lookups_of(state: RunState) -> list[Lookup]:
+    """What the agent read before it asked (search hits, the customer's record): the reviewer sees it too."""
+    return [Lookup(call_id=call.call_id, function=call.function, arguments=call.arguments, status=call.result.status,
+                   output=call.result.output, reason=call.result.reason)
+            for call in state.finished_calls() if not call.consequential and call.result is not None]
 
 
 def pause_for_review(state: RunState) -> None:

@@ -27,14 +27,30 @@ class ProposedCall(BaseModel):
     reasons: list[str] = Field(default_factory=list, description="why the critic asks a person")
 
 
+class Lookup(BaseModel):
+    """A read-only call the run made before it asked a person (search_history, lookup_customer), with the result
+    the agent saw: the retrieval hits a reviewer weighs the proposal against."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    call_id: str
+    function: str
+    arguments: dict[str, Any]
+    status: str = Field(description="ok | refused | failed | expired, as the tool answered")
+    output: dict[str, Any] = Field(default_factory=dict, description="the tool's typed output (placeholders only)")
+    reason: str | None = None
+
+
 class ReviewEvidence(BaseModel):
-    """What the critic looked at: the trusted facts, the CRM record, the thread's approved state."""
+    """What the critic looked at: the trusted facts, the CRM record, the thread's approved state; and what the agent
+    looked up on its way (its retrieval hits)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     facts: Extraction | None = None
     crm_record: dict[str, Any] | None = None
     approved_state: dict[str, Any] = Field(default_factory=dict)
+    lookups: list[Lookup] = Field(default_factory=list, description="the run's read-only calls, oldest first")
 
 
 class ReviewRequest(BaseModel):

@@ -6,12 +6,17 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 
 from infra.redis_acls import OPERATOR
+from services.console.handlers import ConsolePublishers
+from services.console.review.desk import CLAIM_EXPIRED, CLAIMED, PII_REVEALED, RELEASED, ReviewDesk
 from services.console.review.proposal import ReviewItem, build_decision
 from services.console.review.queue_store import ClaimRefused, ReviewQueue
+from shared.audit import AuditChain, verify_chain
+from shared.contracts.audit import AuditEvent
 from shared.contracts.crm import CrmAction, CrmWriteRequest
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
 from shared.settings import RedisSettings
@@ -72,5 +77,46 @@ def test_a_forgotten_claim_expires_and_a_decided_item_stays_closed() -> None:
             assert await reviews.add(message) is False  # redelivered after the decision: not reopened
             with pytest.raises(ClaimRefused, match="decided already"):
                 await reviews.claim(message.id, "rita.reviewer")
+
+    asyncio.run(scenario())
+
+
+class Published:
+    def __init__(self) -> None:
+        self.values: list[dict[str, Any]] = []
+
+    async def publish(self, value: dict[str, Any], key: bytes) -> None:
+        self.values.append(value)
+
+
+def test_claims_releases_expiries_and_reveals_are_audited_with_who() -> None:
+    async def scenario() -> None:
+        async with queue(claim_ms=100) as (reviews, tenant):
+            message = request(tenant, 1)
+            await reviews.add(message)
+            item = ReviewItem.from_message(message)
+            log = Published()
+            desk = ReviewDesk(reviews, cast(ConsolePublishers, type("P", (), {"decisions": Published(),
+                                                                             "audit": log})()), AuditChain("console"))
+            first = await desk.claim(item, "rita.reviewer")
+            assert (first.extended, first.expired) == (False, None)
+            await asyncio.sleep(0.3)  # rita's claim runs out unused
+            taken = await desk.claim(item, "remy.reviewer")
+            assert taken.expired is not None and taken.expired.reviewer == "rita.reviewer"
+            assert (await desk.claim(item, "remy.reviewer")).extended
+            await desk.revealed(item, "remy.reviewer", ["<EMAIL_1>"])
+            assert await desk.release(item, "remy.reviewer")
+            assert not await desk.release(item, "remy.reviewer")  # nothing held: nothing audited
+            again = await desk.claim(item, "rita.reviewer")
+            assert again.expired is None  # a release is not an expiry
+
+            events = [AuditEvent.model_validate(v) for v in log.values]
+            assert [(e.action, e.detail["reviewer"]) for e in events] == [
+                (CLAIMED, "rita.reviewer"), (CLAIM_EXPIRED, "rita.reviewer"), (CLAIMED, "remy.reviewer"),
+                (CLAIMED, "remy.reviewer"), (PII_REVEALED, "remy.reviewer"), (RELEASED, "remy.reviewer"),
+                (CLAIMED, "rita.reviewer")]
+            assert events[1].detail["noticed_by"] == "remy.reviewer"
+            assert events[4].detail["placeholders"] == ["<EMAIL_1>"]
+            assert {e.mail_id for e in events} == {message.mail_id} and verify_chain(events)
 
     asyncio.run(scenario())

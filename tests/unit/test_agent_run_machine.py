@@ -112,6 +112,24 @@ async def test_needs_human_pauses_the_run_and_an_edit_executes_the_edited_argume
     assert {"decision_refused", "edit", "approval"} <= set(_actions(h)) and verify_chain(distinct_links(h.out.audits))
 
 
+async def test_a_review_request_carries_what_the_agent_looked_up_with_its_results() -> None:
+    hit = {"mail_id": "m-0", "subject": "Refund AC-1", "excerpt": "refund <PERSON_1>", "score": 0.8}
+    tools = Tools(answers={"retriever": lambda _: {"hits": [hit], "index_version": "v1"},
+                           "history": lambda _: {"found": False}})
+    h = harness(ScriptedPlanner(calls(LOOKUP, SEARCH), calls(("write_crm", REFUND))),
+                RuleCritic(write_crm=Verdict.NEEDS_HUMAN), tools)
+    await h.runtime.accept(accepted_mail())
+    await h.settle()
+
+    (request,) = h.out.reviews
+    assert request.payload.evidence is not None
+    lookups = {lookup.function: lookup for lookup in request.payload.evidence.lookups}
+    assert set(lookups) == {"lookup_customer", "search_history"}  # the proposed write is not a lookup
+    assert lookups["search_history"].arguments == SEARCH[1] and lookups["search_history"].status == "ok"
+    assert lookups["search_history"].output["hits"] == [hit]
+    assert lookups["lookup_customer"].output == {"found": False}
+
+
 async def test_an_approval_is_bound_to_the_proposed_arguments_and_a_rejection_executes_nothing() -> None:
     h = harness(ScriptedPlanner(calls(("write_crm", REFUND))), RuleCritic(write_crm=Verdict.NEEDS_HUMAN))
     await h.runtime.accept(accepted_mail())

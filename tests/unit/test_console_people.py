@@ -7,7 +7,8 @@ from shared.settings import REPO_ROOT
 
 def test_the_shipped_roles_file_gives_reviewers_readers_and_slas_per_tenant() -> None:
     people = ConsolePeople.load(REPO_ROOT / "config" / "console-roles.yaml")
-    assert people.roles_of("rita.reviewer") == {"reviewer"}
+    assert people.roles_of("rita.reviewer") == {"reviewer", "pii_revealer"}
+    assert people.roles_of("remy.reviewer") == {"reviewer"}  # a reviewer who may not reveal PII
     assert people.roles_of("rhea.reader") == {"reader"}
     assert people.roles_of("someone.unlisted") == {"reader"}  # signed in, not listed: may read only
     assert people.review_sla_minutes.minutes_for("globex") < people.review_sla_minutes.minutes_for("unknown-tenant")

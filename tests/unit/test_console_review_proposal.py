@@ -1,8 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.console.review.proposal import DecisionRefused, ReviewItem, build_decision, edits_of
+from services.console.review.queue_store import OpenItem
+from services.console.routes.review import tenant_queue
 from shared.contracts.crm import CrmAction, CrmWriteRequest
 from shared.contracts.extraction import Extraction
 from shared.contracts.review import ReviewRequest, ReviewRequestMessage
@@ -57,3 +59,12 @@ def test_an_edit_without_a_change_a_reject_without_a_reason_and_an_invalid_value
         build_decision(item(), "rita.reviewer", "edit", edits_of(item(), form(intent="be nice")), None)
     with pytest.raises(DecisionRefused, match="true or false"):
         edits_of(item(), form(high_stakes="maybe"))
+
+
+def test_the_queue_shows_each_items_age_against_its_tenants_sla() -> None:
+    now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the item was requested at midnight: 120 minutes ago
+    queue = tenant_queue("acme", [OpenItem(item(), "rita.reviewer")], 60, now)
+    [row] = queue["rows"]
+    assert (row["age"], row["breached"], row["sla_share"], queue["breached"]) == (120, True, 2.0, 1)
+    calm = tenant_queue("acme", [OpenItem(item(), None)], 240, now - timedelta(minutes=60))
+    assert (calm["rows"][0]["age"], calm["rows"][0]["breached"], calm["breached"]) == (60, False, 0)

@@ -38,3 +38,11 @@ def test_the_decisions_are_read_off_the_spans() -> None:
 
 def test_no_spans_no_rows() -> None:
     assert waterfall([]) == []
+
+
+def test_the_critics_verdict_names_its_reasons() -> None:
+    critic = _span("c", "b", "critic write_crm", 60, 70, {"mailspine.critic.verdict": "review"})
+    critic["attributes"].append({"key": "mailspine.critic.reasons", "value": {"arrayValue": {"values": [
+        {"stringValue": "high-stakes mail needs a person"}, {"stringValue": "the mail was flagged"}]}}})
+    found = highlights(spans_of({"result": {"resourceSpans": [_resource("runtime", [critic])]}}))
+    assert found["critic"] == ["review: high-stakes mail needs a person; the mail was flagged"]

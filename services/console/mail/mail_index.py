@@ -2,6 +2,7 @@
 Message-ID or customer key, plus the eval scores of its runs. Redis, under ``console:mail:``."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -51,11 +52,17 @@ class MailIndex:
         found = [json.loads(v) for v in (await self.redis.hgetall(SCORES.format(mail_id=mail_id))).values()]
         return sorted(found, key=lambda s: (s.get("metric") or "", s.get("observed_at") or ""))
 
-    async def search(self, query: str) -> list[str]:
-        """Mail ids matching a mail id, a Message-ID (with or without <>) or a customer key, newest first."""
+    async def search(self, query: str, key_of: Callable[[str], str] | None = None) -> list[str]:
+        """Mail ids matching a mail id, a Message-ID (with or without <>), a customer key or (given ``key_of``, the
+        customer-key function) a customer's e-mail address, newest first."""
         query = query.strip()
         if not query:
             return []
+        if key_of is not None and "@" in query and not query.startswith("<"):
+            by_address = await self.redis.zrevrange(BY_CUSTOMER.format(customer_key=key_of(query)), 0,
+                                                    SEARCH_LIMIT - 1)
+            if by_address:
+                return [redis_text(cast(bytes, m)) for m in by_address]
         if await self.redis.exists(MAIL.format(mail_id=query)):
             return [query]
         by_message_id = await self.redis.get(BY_MESSAGE_ID.format(message_id=query.strip("<>")))

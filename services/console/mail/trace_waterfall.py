@@ -13,7 +13,7 @@ from shared.tracing.otlp_spans import Span, build_tree, spans_of
 KEY_ATTRIBUTES = (
     attributes.PROMPT_NAME, attributes.PROMPT_VERSION, attributes.PROMPT_LABEL, attributes.PROMPT_ARM,
     attributes.GEN_AI_REQUEST_MODEL, "mailspine.guardrail.verdict", "mailspine.guardrail.score",
-    "mailspine.critic.verdict", "mailspine.critic.reason", attributes.TOOL_NAME, attributes.TOOL_CALL_ID,
+    "mailspine.critic.verdict", "mailspine.critic.reasons", attributes.TOOL_NAME, attributes.TOOL_CALL_ID,
     attributes.OUTCOME, attributes.QUARANTINE_REASON, "mailspine.agent.intent", "mailspine.agent.crm_action",
     "mailspine.agent.high_stakes", attributes.EVAL_JUDGE_SCORE,
 )
@@ -76,7 +76,9 @@ def highlights(spans: list[Span]) -> dict[str, list[str]]:
             score = a.get("mailspine.guardrail.score")
             found["guardrail"].append(f"{a['mailspine.guardrail.verdict']} (score {score})")
         if "mailspine.critic.verdict" in a:
-            found["critic"].append(f"{a['mailspine.critic.verdict']}: {a.get('mailspine.critic.reason', '')}")
+            reasons = a.get("mailspine.critic.reasons", [])  # the runtime's critic span: a list of reasons
+            reasons = "; ".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons)
+            found["critic"].append(f"{a['mailspine.critic.verdict']}: {reasons}".rstrip(": "))
         elif span.name == "agent.run" and attributes.OUTCOME in a:  # the policy's route, until the critic says more
             found["critic"].append(f"route {a[attributes.OUTCOME]}")
         if attributes.TOOL_NAME in a:

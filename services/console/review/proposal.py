@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from shared.contracts.extraction import Extraction
-from shared.contracts.review import ReviewDecision, ReviewDecisionMessage, ReviewRequestMessage
+from shared.contracts.review import Lookup, ReviewDecision, ReviewDecisionMessage, ReviewRequestMessage
 from shared.contracts.tool_calls import arguments_hash
 
 Verdict = Literal["approve", "edit", "reject"]
@@ -42,6 +42,7 @@ class ReviewItem:
     calls: list[ProposedCall]
     facts: dict[str, Any]
     message: ReviewRequestMessage
+    lookups: tuple[Lookup, ...] = ()  # what the agent looked up before it asked (its retrieval hits)
 
     @classmethod
     def from_message(cls, message: ReviewRequestMessage) -> "ReviewItem":
@@ -60,7 +61,8 @@ class ReviewItem:
             facts_model = proposed.facts or facts_model
         facts = facts_model.model_dump(mode="json") if facts_model else {}
         return cls(request_id=message.id, tenant=message.tenant, mail_id=message.mail_id,
-                   created_at=message.created_at, reason=request.reason, calls=calls, facts=facts, message=message)
+                   created_at=message.created_at, reason=request.reason, calls=calls, facts=facts, message=message,
+                   lookups=tuple(request.evidence.lookups) if request.evidence else ())
 
     @property
     def edits_arguments(self) -> bool:
@@ -80,7 +82,9 @@ class ReviewItem:
 
 def field_text(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(field_text(v) for v in value)
+    if isinstance(value, dict):  # an amount: its value and currency
+        return " ".join(field_text(v) for v in value.values() if v is not None)
     if value is None:
         return ""
     return str(value).lower() if isinstance(value, bool) else str(value)

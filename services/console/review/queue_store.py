@@ -3,6 +3,7 @@ expires (SET NX PX), so two reviewers never decide the same item and a forgotten
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -17,6 +18,10 @@ ITEM = "console:review:item:{request_id}"  # the request message as JSON
 CLAIM = "console:review:claim:{request_id}"  # the reviewer holding it, with a time to live
 DECIDED = "console:review:decided:{request_id}"  # the decision message as JSON
 BY_MAIL = "console:review:mail:{mail_id}"  # set of request ids of one mail
+# the newest claim of an item and until when it held, kept past the claim's own expiry: the next claim can then tell
+# (and the audit log say) that it expired unused; a release or a decision forgets it
+LAST_CLAIM = "console:review:last-claim:{request_id}"
+LAST_CLAIM_TTL_SECONDS = 30 * 24 * 3600
 
 
 class ClaimRefused(Exception):
@@ -27,6 +32,14 @@ class ClaimRefused(Exception):
 class OpenItem:
     item: ReviewItem
     claimed_by: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    reviewer: str
+    until: datetime
+    extended: bool  # the reviewer held it already
+    expired: "Claim | None" = None  # an earlier claim that ran out without a release or a decision
 
 
 class ReviewQueue:
@@ -65,28 +78,47 @@ class ReviewQueue:
         raw = await self.redis.get(CLAIM.format(request_id=request_id))
         return redis_text(raw) if raw else None
 
-    async def claim(self, request_id: str, reviewer: str) -> None:
+    async def claim(self, request_id: str, reviewer: str) -> Claim:
         """Take the item for ``claim_ms``; claiming it again extends one's own claim."""
         if await self.decision_of(request_id) is not None:
             raise ClaimRefused("this item was decided already")
         key = CLAIM.format(request_id=request_id)
+        until = datetime.now(UTC) + timedelta(milliseconds=self.claim_ms)
         if await self.redis.set(key, reviewer, nx=True, px=self.claim_ms):
-            return
+            expired = await self._last_claim(request_id)
+            await self._remember(request_id, reviewer, until)
+            return Claim(reviewer, until, extended=False, expired=expired)
         holder = await self.holder(request_id)
         if holder == reviewer:
             await self.redis.pexpire(key, self.claim_ms)
-            return
+            await self._remember(request_id, reviewer, until)
+            return Claim(reviewer, until, extended=True)
         raise ClaimRefused(f"{holder or 'another reviewer'} is working on this item")
 
-    async def release(self, request_id: str, reviewer: str) -> None:
-        if await self.holder(request_id) == reviewer:
-            await self.redis.delete(CLAIM.format(request_id=request_id))
+    async def _remember(self, request_id: str, reviewer: str, until: datetime) -> None:
+        await self.redis.set(LAST_CLAIM.format(request_id=request_id),
+                             json.dumps({"reviewer": reviewer, "until": until.isoformat()}), ex=LAST_CLAIM_TTL_SECONDS)
+
+    async def _last_claim(self, request_id: str) -> Claim | None:
+        """The claim before this one, which can only have expired (a release or a decision forgets it)."""
+        raw = await self.redis.get(LAST_CLAIM.format(request_id=request_id))
+        if raw is None:
+            return None
+        last = json.loads(raw)
+        return Claim(last["reviewer"], datetime.fromisoformat(last["until"]), extended=False)
+
+    async def release(self, request_id: str, reviewer: str) -> bool:
+        """Whether ``reviewer`` held the item (and now no longer does)."""
+        if await self.holder(request_id) != reviewer:
+            return False
+        await self.redis.delete(CLAIM.format(request_id=request_id), LAST_CLAIM.format(request_id=request_id))
+        return True
 
     async def close(self, item: ReviewItem, decision: ReviewDecisionMessage) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(DECIDED.format(request_id=item.request_id), decision.model_dump_json())
             pipe.zrem(OPEN.format(tenant=item.tenant), item.request_id)
-            pipe.delete(CLAIM.format(request_id=item.request_id))
+            pipe.delete(CLAIM.format(request_id=item.request_id), LAST_CLAIM.format(request_id=item.request_id))
             await pipe.execute()
 
     async def decision_of(self, request_id: str) -> ReviewDecisionMessage | None:

@@ -1,5 +1,5 @@
-"""A page per mail: find it by mail id, Message-ID or customer key; then its trace as a waterfall, the
-decisions in it, its eval scores, its review and whether its audit chain verifies."""
+"""A page per mail: find it by mail id, Message-ID, customer key or the customer's address; then its trace as a
+waterfall, the decisions in it, its eval scores, its review and whether its audit chain verifies."""
 
 from typing import Annotated
 
@@ -18,13 +18,12 @@ router = APIRouter()
 @router.get("/mail", response_class=HTMLResponse)
 async def search(request: Request, user: SignedIn, q: Annotated[str, Query(max_length=998)] = "") -> Response:
     index: MailIndex = request.app.state.mail_index
-    found = await index.search(q) if q.strip() else []
+    found = await index.search(q, request.app.state.customer_key_of) if q.strip() else []
     if len(found) == 1:
         return RedirectResponse(f"/mail/{found[0]}", status_code=303)
     mails = [m for m in [await index.get(mail_id) for mail_id in found] if m]
-    return render(request, "mail_search.html", q=q, mails=mails,
-                  error=f"No mail matches {q!r} (a mail id, a Message-ID or a customer key)." if q and not found
-                  else None)
+    missing = f"No mail matches {q!r} (a mail id, a Message-ID, a customer key or address)."
+    return render(request, "mail_search.html", q=q, mails=mails, error=missing if q and not found else None)
 
 
 @router.get("/mail/{mail_id}", response_class=HTMLResponse)
