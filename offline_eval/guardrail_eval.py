@@ -147,8 +147,8 @@ def evaluate(thresholds: Thresholds | None = None) -> dict[str, Rates]:
 def print_report(results: dict[str, Rates], thresholds: Thresholds | None = None) -> None:
     settings = GatewaySettings()
     thresholds = thresholds or settings.injection_thresholds()
-    print(f"\nthresholds: flag >= {thresholds.flag}, block >= {thresholds.block}; with no rule hit the classifier "
-          f"must reach {thresholds.classifier_alone}")
+    print(f"\nthresholds: flag >= {thresholds.flag}, block >= {thresholds.block}; unless the rules reach "
+          f"{thresholds.corroborating_rule} the classifier must reach {thresholds.classifier_alone}")
     print(f"{'set':<52} {'n':>5} {'detected':>9} {'flagged':>8} {'blocked':>8} {'flag or block':>14}")
     for name, r in results.items():
         print(f"{name:<52} {r.n:>5} {r.detected:>9.1%} {r.flagged:>8.1%} {r.blocked:>8.1%} "

@@ -56,11 +56,19 @@ _INTRODUCED = re.compile(
     r"[ \t]+([^\n,.:;!?()<>]{2,60})")
 
 
+def _caseless(letters: str) -> bool:
+    """Letters of a script without capitals (Chinese, Japanese, Korean, Arabic, Hebrew, Thai ...): a name there
+    cannot be told by its capital letter, only by where it stands, which is all these rules read."""
+    return letters.isalpha() and not any(c.isupper() or c.islower() for c in letters)
+
+
 def _name_word(token: str) -> bool:
     core = token.strip("\"'’,")
     if re.fullmatch(r"[A-ZÀ-ÖØ-Þ]\.(?:-[A-ZÀ-ÖØ-Þ]\.)?", core):  # an initial: "J." or "A.-S."
         return True
     letters = core.replace("-", "").replace("'", "").replace("’", "")
+    if _caseless(letters):  # 山田太郎, 李 小龍
+        return True
     return (len(letters) >= 2 and letters.isalpha() and core[0].isupper() and any(c.islower() for c in letters)
             and core.lower() not in _NOT_NAME_WORDS)
 

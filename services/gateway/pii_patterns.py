@@ -89,8 +89,10 @@ class MailPhoneRecognizer(PhoneRecognizer):
     )
     # a number right after a phone label, in the languages of our mail: national formats of countries outside
     # PHONE_REGIONS ("Tlf. 926 11 438", "puh. 040 718 2290") are read by their label, not by python-phonenumbers
-    _LABELLED = re.compile(r"(?i)\b(?:tel|tlf|tfn|puh|mob|mobil|mobile|tlm|cell|phone|telefon|telefone|tél|téléphone"
-                           r"|móvil|cellulare|cel)\.?:?[ \t]*(\+?\d[\d \t().\-/]{6,20}\d)")
+    # "call me on 8992144063": a number the writer says to call, valid in a numbering plan or not
+    _LABELLED = re.compile(r"(?i)\b(?:(?:tel|tlf|tfn|puh|mob|mobil|mobile|tlm|cell|phone|telefon|telefone|tél|téléphone"
+                           r"|móvil|cellulare|cel)\.?:?|(?:call|ring|reach|text|dial)(?:[ \t]+(?:me|us))?[ \t]+"
+                           r"(?:on|at|under))[ \t]*(\+?\d[\d \t().\-/]{6,20}\d)")
     # "+" and 10-15 digits is how an international number is written (E.164), valid in its region or not; so is
     # "+44 (0)20 7946 0958", where "(0)" is the trunk prefix dialled at home
     _INTERNATIONAL = re.compile(r"(?<![\w+])\+[1-9]\d{9,14}(?!\d)"

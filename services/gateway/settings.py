@@ -26,6 +26,7 @@ class GatewaySettings(MailSourceSettings):
     injection_flag_threshold: float = 0.5
     injection_block_threshold: float = 0.85
     injection_classifier_alone_threshold: float = 0.8  # see guardrails/verdict.py Thresholds
+    injection_corroborating_rule_threshold: float = 0.3  # see guardrails/verdict.py Thresholds
     # the classifier trains on the dev rows of these files (rows marked "heldout" are never trained on)
     guardrail_attack_files: tuple[Path, ...] = (REPO_ROOT / "data" / "guardrails" / "attacks.jsonl",
                                                 REPO_ROOT / "data" / "guardrails" / "mail_attacks.jsonl")
@@ -36,4 +37,4 @@ class GatewaySettings(MailSourceSettings):
 
     def injection_thresholds(self) -> Thresholds:
         return Thresholds(self.injection_flag_threshold, self.injection_block_threshold,
-                          self.injection_classifier_alone_threshold)
+                          self.injection_classifier_alone_threshold, self.injection_corroborating_rule_threshold)

@@ -33,8 +33,12 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
         r"\byou (are|will) (now|no longer|going to)\b[^.\n]{0,60}\b(act|be|called|named|mode|free|unrestricted)\b",
         _I)),
     ("jailbreak_vocabulary", 0.6, re.compile(
-        r"\b(do anything now|DAN mode|developer mode|jailbr(oken|eak)|unfiltered|uncensored|no (ethical|moral)"
-        r" (guidelines|constraints|restrictions|principles)|without (any )?(restrictions|limitations|filters))\b", _I)),
+        r"\b(do anything now|DAN mode|jailbr(oken|eak)|no (ethical|moral)"
+        r" (guidelines|constraints|restrictions|principles))\b", _I)),
+    # words jailbreaks use that ordinary mail uses too: an app's or a phone's developer mode, an unfiltered water
+    # supply, a plan "without limitations"; alone they are weak, with the model named they are the jailbreak's
+    ("jailbreak_vocabulary_ambiguous", 0.25, re.compile(
+        r"\b(developer mode|unfiltered|uncensored|without (any )?(restrictions|limitations|filters))\b", _I)),
     ("prompt_extraction", 0.6, re.compile(
         r"\b(reveal|print|repeat|show|output|display|tell me|what (are|were))\b[^.\n]{0,40}\b(system prompt|"
         r"(initial|original|hidden|secret) (instructions|prompt)|instructions you were given)", _I)),
@@ -84,8 +88,36 @@ def _decoded_payloads(text: str) -> list[str]:
     return decoded
 
 
+# "please ignore my previous instructions", "disregard our earlier instructions on the labels": the writer takes
+# back their own message. An attack ignores the reader's: "your", "all", "any", the system's, the "above" ones.
+_WRITERS_OWN = re.compile(r"\b(?:my|our|mine|ours)\b", re.IGNORECASE)
+_THE_READERS = re.compile(r"\b(?:your|yours|all|any|system|above|AI|assistant|model|bot)\b", re.IGNORECASE)
+_ALL_OF_MINE = re.compile(r"\b(?:all|any)(?: of)? (?:my|our)\b", re.IGNORECASE)  # "all my previous instructions"
+RETRACTION_WEIGHT = 0.15
+
+
+def _ignore_instructions_weight(text: str, weight: float, pattern: re.Pattern[str]) -> float:
+    """The rule's weight if some match ignores the reader's instructions; weak if every match takes back the
+    writer's own."""
+    matches = [m.group() for m in pattern.finditer(text)]
+    if not matches:
+        return 0.0
+    own = all(_WRITERS_OWN.search(m) and not _THE_READERS.search(_ALL_OF_MINE.sub("", m)) for m in matches)
+    return RETRACTION_WEIGHT if own else weight
+
+
 def _phrase_hits(text: str, prefix: str = "") -> list[tuple[str, float]]:
-    return [(prefix + name, weight) for name, weight, pattern in INSTRUCTION_PATTERNS if pattern.search(text)]
+    hits = []
+    for name, weight, pattern in INSTRUCTION_PATTERNS:
+        if name == "ignore_instructions":
+            weight = _ignore_instructions_weight(text, weight, pattern)
+            if weight and weight < RETRACTION_WEIGHT + 1e-9:
+                hits.append((prefix + "retracted_own_instructions", weight))
+            elif weight:
+                hits.append((prefix + name, weight))
+        elif pattern.search(text):
+            hits.append((prefix + name, weight))
+    return hits
 
 
 # copy-paste leaves one or two invisible characters in a mail; splitting words with them to hide text leaves many

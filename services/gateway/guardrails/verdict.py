@@ -23,6 +23,10 @@ class Thresholds:
     # tools or CEO fraud as much as to attacks (dev, out-of-fold: 14.5% of the hard benign mails flagged at 0.5,
     # 5.8% at 0.8, for 99.4% -> 97.4% of the jailbreak strings)
     classifier_alone: float = 0.8
+    # a rule hit lends the classifier's score weight only if the rule is one benign mail rarely trips: the weak
+    # hits (a stray zero-width character, a tracking pixel, a link template, "send all invoices to") are there to
+    # add up with others, and on their own they turned a middling classifier score into a flag (dev, out of fold)
+    corroborating_rule: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def assess_injection(
     rules = score_rules(text, hidden_text)
     classifier_score = classifier.score(f"{text}\n\n{hidden_text}" if hidden_text else text)
     score = combine(rules.score, classifier_score)
-    corroborated = bool(rules.hits) or classifier_score >= thresholds.classifier_alone
+    corroborated = rules.score >= thresholds.corroborating_rule or classifier_score >= thresholds.classifier_alone
     if not corroborated or score < thresholds.flag:
         verdict = Verdict.PASS
     else:
