@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from redis.asyncio import Redis
 
 from infra.process import read_pid, start_daemon, stop_daemon
 from infra.service_processes import SERVICES, stop_services
@@ -109,7 +108,7 @@ async def publish(mails: list[AcceptedMail]) -> None:
 
 
 async def measure(count: int, runtime: Daemon, model: Daemon) -> dict[str, Any]:
-    redis = Redis.from_url(RedisSettings().url)
+    redis = RedisSettings.for_user("runtime").client()  # the runtime's own keys, read as the runtime
     samples: list[int] = []
     stop = asyncio.Event()
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from services.runtime.late_results import awaits_correction
 from services.runtime.review_flow import pause_for_review, review_request
 from services.runtime.run_deps import RunDeps
 from services.runtime.run_persistence import persist
@@ -78,4 +79,5 @@ async def _finish(state: RunState, deps: RunDeps, span: trace.Span) -> None:
     if state.terminal == TerminalState.FAILED:
         await deps.outbound.dead_letter(state, "AgentRunFailed", state.failure or "no valid extraction")
     await deps.outbound.summary(run_summary(state, span, deps.settings.max_body_chars))
-    await deps.store.finish(state)
+    keep = deps.settings.correction_window_seconds if awaits_correction(state) else None
+    await deps.store.finish(state, keep_seconds=keep)

@@ -3,12 +3,15 @@ comes back on ``tool.<service>.results.v1`` and is matched by call id to the run
 
 A waiting run holds no consumer: it awaits a future, which the results subscriber resolves. Each wait is bounded
 by the call's deadline; when it passes the call ends as expired (the tool drops calls past their deadline too),
-so a stopped tool service never hangs a run. Each call is one ``execute_tool`` span in the mail's trace.
+so a stopped tool service never hangs a run. A consequential call is waited for a grace longer: its tool checks
+the deadline right before the effect, so an effect can happen just before the deadline with its result still in
+flight, and the run must not record as expired what happened. Each call is one ``execute_tool`` span in the
+mail's trace.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
 
@@ -22,9 +25,16 @@ tracer = trace.get_tracer("mailspine.runtime.executor")
 PublishCall = Callable[[str, ToolCallMessage], Awaitable[None]]  # (service, message)
 
 
+def give_up_at(call: StepCall, consequential_grace: timedelta) -> datetime:
+    """When the run stops waiting for the call's result: its deadline, plus the grace for a consequential call."""
+    assert call.deadline is not None
+    return call.deadline + (consequential_grace if call.consequential else timedelta(0))
+
+
 class ToolExecutor:
-    def __init__(self, store: RunStore, publish: PublishCall) -> None:
-        self.store, self.publish = store, publish
+    def __init__(self, store: RunStore, publish: PublishCall,
+                 consequential_grace: timedelta = timedelta(seconds=30)) -> None:
+        self.store, self.publish, self.consequential_grace = store, publish, consequential_grace
         self._waiting: dict[str, asyncio.Future[ToolCallResult]] = {}
 
     @property
@@ -58,7 +68,8 @@ class ToolExecutor:
         try:
             if (known := await self.store.result(call.call_id)) is not None:
                 return known  # it came back while the runtime was down
-            remaining = (call.deadline - datetime.now(UTC)).total_seconds()
+            # sent again within the grace too: the tool answers a call id it ran with that first result
+            remaining = (give_up_at(call, self.consequential_grace) - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await self.publish(call.service, _message(state, call))
                 try:
