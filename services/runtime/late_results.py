@@ -16,9 +16,8 @@ from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
 from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.runtime")
-# what a run records when it did not see a call's effect; a result that says otherwise corrects it
+# what a run records when it did not see a call's effect; a result saying the effect happened (ok) corrects it
 UNSEEN = ("expired", "failed")
-NO_EFFECT = (ToolCallStatus.EXPIRED, ToolCallStatus.FAILED)
 
 
 def awaits_correction(state: RunState) -> bool:
@@ -29,8 +28,9 @@ def awaits_correction(state: RunState) -> bool:
 
 def correct_call(state: RunState, result: ToolCallResult) -> bool:
     """Puts the late result in place of the call's recorded expiry or failure, with an audit link saying what was
-    recorded before; True when the record changed. A late result without an effect leaves the record as it is."""
-    if result.status in NO_EFFECT:
+    recorded before; True when the record changed. A late result without an effect (expired, refused, failed)
+    leaves the record as it is: the run saw no effect, and there was none."""
+    if result.status != ToolCallStatus.OK:
         return False
     for call in (*state.history, *state.calls):
         if call.call_id == result.call_id and call.result is not None and call.result.status in UNSEEN:
