@@ -13,8 +13,9 @@ from shared.errors import UserError
 
 def cmd_up(args: argparse.Namespace) -> None:
     from infra import stack
+    from infra.service_processes import parse_replicas
 
-    stack.up(with_services=not args.no_services, replay=not args.no_replay)
+    stack.up(with_services=not args.no_services, replay=not args.no_replay, replicas=parse_replicas(args.replicas))
 
 
 def cmd_down(_: argparse.Namespace) -> None:
@@ -126,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="install what is missing, start servers and services, replay the sample inbox")
     up.add_argument("--no-services", action="store_true", help="start only the servers")
     up.add_argument("--no-replay", action="store_true", help="do not replay the sample inbox")
+    up.add_argument("--replicas", default="", metavar="SERVICE=N,...",
+                    help="run a consumer service as N processes in its consumer group, e.g. runtime=2,gateway=2 "
+                         "(at most the topics' partition count, MAILSPINE_KAFKA_DEFAULT_PARTITIONS)")
     up.set_defaults(run=cmd_up)
 
     commands.add_parser("down", help="stop what this checkout started (by PID file)").set_defaults(run=cmd_down)

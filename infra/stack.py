@@ -3,6 +3,7 @@
 import asyncio
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from infra.kafka_acls import KAFKA_PRINCIPALS, apply_acls
@@ -84,13 +85,13 @@ def prepare_models() -> None:
     print(f"  models     injection classifier ready ({time.monotonic() - started:.1f}s)", flush=True)
 
 
-def up(*, with_services: bool = True, replay: bool = True) -> None:
+def up(*, with_services: bool = True, replay: bool = True, replicas: Mapping[str, int] | None = None) -> None:
     print("Starting infrastructure", flush=True)
     up_infra()
     prepare_models()
     if with_services:
         print("Starting services", flush=True)
-        for name, outcome in start_services().items():
+        for name, outcome in start_services(replicas=replicas).items():
             print(f"  {name:<16} {outcome}", flush=True)
     if with_services and replay:
         replay_sample_inbox()

@@ -16,7 +16,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from services.runtime.late_results import correct_call, correct_finished_run
+from services.runtime.late_results import correct_finished_run
 from services.runtime.review_flow import apply_decision
 from services.runtime.run_deps import RunDeps
 from services.runtime.run_driver import drive
@@ -25,7 +25,7 @@ from services.runtime.run_state import AuditCursor, RunPhase, RunState, Terminal
 from services.runtime.run_steps import end_run
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.review import ReviewDecisionMessage
-from shared.contracts.tool_calls import ToolCallResult
+from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
 from shared.errors import DeadLetter
 from shared.keyed_tasks import KeyedScheduler
 from shared.tracing import attributes
@@ -85,25 +85,13 @@ class AgentRuntime:
         await self._correct_record(mail_id, result)
 
     async def _correct_record(self, mail_id: str, result: ToolCallResult) -> None:
-        """A run that recorded this call as expired or failed records what happened instead (late_results.py).
-        An unfinished run is corrected in its thread's turn, so the correction never races its own steps."""
-        if (state := await self.deps.store.load(mail_id)) is not None:
-            await self.scheduler.submit(f"{mail_id}:correct:{result.call_id}", state.thread_id,
-                                        lambda: self._correct_in_turn(mail_id, result))
-        else:
-            await self._correct_in_turn(mail_id, result)
-
-    async def _correct_in_turn(self, mail_id: str, result: ToolCallResult) -> None:
-        state = await self.deps.store.load(mail_id)
-        if state is not None:
-            corrected = correct_call(state, result)
-            if corrected:
-                await persist(state, self.deps)
-        elif (finished := await self.deps.store.load_finished(mail_id)) is not None:
-            corrected = await correct_finished_run(finished, result, self.deps)
-        else:
-            return  # finished with nothing to correct, or past its correction window
-        if corrected:
+        """A finished run that recorded this call as expired or failed records what happened instead
+        (late_results.py). An unfinished run is left to its own process: it finds the kept result before it plans
+        again or ends (``reconcile_kept_results``), so no two processes ever write one run's state or chain."""
+        if result.status != ToolCallStatus.OK or await self.deps.store.load(mail_id) is not None:
+            return
+        finished = await self.deps.store.load_finished(mail_id)
+        if finished is not None and await correct_finished_run(finished, result, self.deps):
             logger.warning("run %s: call %s, recorded as not done, is corrected to %s", mail_id, result.call_id,
                            result.status)
 

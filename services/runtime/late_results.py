@@ -42,6 +42,17 @@ def correct_call(state: RunState, result: ToolCallResult) -> bool:
     return False
 
 
+async def reconcile_kept_results(state: RunState, deps: RunDeps) -> bool:
+    """An unfinished run takes the kept result of each consequential call it recorded as not done (it came back
+    after the run stopped waiting, to this process or another): before it plans again, and before it ends."""
+    changed = False
+    for call in state.finished_calls():
+        unseen = call.consequential and call.result is not None and call.result.status in UNSEEN
+        if unseen and (kept := await deps.store.result(call.call_id)) is not None:
+            changed = correct_call(state, kept) or changed
+    return changed
+
+
 async def correct_finished_run(state: RunState, result: ToolCallResult, deps: RunDeps) -> bool:
     """Corrects a finished run's record: saves it, publishes the audit link, the thread's memory and a new run
     summary. A repeat of the result (a redelivery after a crash) publishes what the first attempt left unpublished."""

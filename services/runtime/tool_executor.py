@@ -7,6 +7,9 @@ so a stopped tool service never hangs a run. A consequential call is waited for 
 the deadline right before the effect, so an effect can happen just before the deadline with its result still in
 flight, and the run must not record as expired what happened. Each call is one ``execute_tool`` span in the
 mail's trace.
+
+With several runtime processes in the group, a result may reach another process than the one whose run waits: that
+process keeps it in Redis, so a waiting run also looks there every ``KEPT_RESULT_POLL_SECONDS``.
 """
 
 import asyncio
@@ -22,6 +25,7 @@ from shared.tracing import attributes
 
 tracer = trace.get_tracer("mailspine.runtime.executor")
 
+KEPT_RESULT_POLL_SECONDS = 1.0
 PublishCall = Callable[[str, ToolCallMessage], Awaitable[None]]  # (service, message)
 
 
@@ -72,15 +76,26 @@ class ToolExecutor:
             remaining = (give_up_at(call, self.consequential_grace) - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await self.publish(call.service, _message(state, call))
-                try:
-                    return await asyncio.wait_for(asyncio.shield(future), timeout=remaining)
-                except TimeoutError:
-                    pass
+                if (result := await self._wait(call.call_id, future, remaining)) is not None:
+                    return result
             return ToolCallResult(call_id=call.call_id, run_id=state.mail_id, tool=call.service,
                                   status=ToolCallStatus.EXPIRED,
                                   reason=f"no result from {call.service} by the deadline {call.deadline.isoformat()}")
         finally:
             self._waiting.pop(call.call_id, None)
+
+    async def _wait(self, call_id: str, future: asyncio.Future[ToolCallResult], seconds: float
+                    ) -> ToolCallResult | None:
+        """The result, handed over in this process or kept in Redis by another one; None once ``seconds`` pass."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0:
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout=min(left, KEPT_RESULT_POLL_SECONDS))
+            except TimeoutError:
+                if (kept := await self.store.result(call_id)) is not None:
+                    return kept
+        return None
 
 
 def _message(state: RunState, call: StepCall) -> ToolCallMessage:

@@ -133,8 +133,9 @@ def plan(tools: list[dict[str, Any]], context: dict[str, Any], observed: list[Ob
     if not facts or facts.get("crm_action") in (None, "none"):
         return []
     reads = [name for name in READS if name in usable and name not in done]
-    if reads:
-        return [c for c in (_call(usable[name], values) for name in reads) if c]
+    # a read the context cannot fill (no customer key for a lookup) is skipped, not a reason to stop planning
+    if reads and (calls := [c for c in (_call(usable[name], values) for name in reads) if c]):
+        return calls
     if any(status in STOPPING for name, status in done.items() if name not in READS):
         return []
     if "write_crm" in usable and "write_crm" not in done and facts["crm_action"] in policy.get("crm_actions", []):

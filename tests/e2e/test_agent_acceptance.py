@@ -15,6 +15,7 @@ from benchmarks.agent_chaos import run_chaos
 from cli.audit_command import read_audit_events
 from infra.process import read_pid, stop_daemon
 from infra.service_processes import start_services
+from services.runtime.settings import RuntimeSettings
 from shared.contracts.audit import AuditEvent
 from shared.contracts.topics import AGENT_RUNS, CRM_ACKS, CRM_WRITES, MAIL_ACCEPTED
 from shared.mail_publisher import inbound_from_eml, publish_inbound
@@ -109,12 +110,14 @@ def test_a_sigkilled_runtime_ends_every_mail_once_and_executes_no_call_id_twice(
     assert len(report.crm_writes) == len(report.mails)  # within the limit written; above it, written once approved
 
 
+@pytest.mark.timeout(480)
 def test_a_stopped_tool_service_lets_its_calls_expire_at_the_deadline_and_the_run_ends() -> None:
     pid_file = PathSettings().home / "run" / "service-tool-history.pid"
     assert stop_daemon(pid_file), "tool-history was not running"
     try:
         mail_id = _send("Please refund EUR 418.00 for order AC-558213, the kettle arrived cracked.")
-        run = _run_summary(mail_id)
+        # the run waits for the history call until its deadline (the stack's setting), then goes on
+        run = _run_summary(mail_id, timeout=RuntimeSettings().tool_deadline_seconds + 120)
         assert run["terminal_state"] == "completed", run
         chain = _chain(mail_id)
         results = {e.detail["function"]: e.detail for e in chain if e.action == "result"}

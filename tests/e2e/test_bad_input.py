@@ -1,18 +1,28 @@
-"""Bad input on mail.inbound.v1 is quarantined with its reason, poison on later topics is dead-lettered,
-and the services keep consuming."""
+"""Bad input on mail.inbound.v1 is quarantined with its reason, poison on later topics (and a tool result no run
+asked for) is dead-lettered, and the services keep consuming."""
 
 import asyncio
 import base64
 import hashlib
 import json
+import uuid
 
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from infra.kafka_acls import ADMIN
 from shared.contracts.mail import QuarantineReason
-from shared.contracts.topics import CRM_WRITES, MAIL_ACCEPTED, MAIL_INBOUND, MAIL_QUARANTINE, dead_letter_topic
+from shared.contracts.tool_calls import ToolCallResult, ToolCallResultMessage
+from shared.contracts.topics import (
+    CRM_WRITES,
+    MAIL_ACCEPTED,
+    MAIL_INBOUND,
+    MAIL_QUARANTINE,
+    dead_letter_topic,
+    tool_results,
+)
 from shared.settings import KafkaSettings
+from tests.support.eval_helpers import publish_as
 from tests.support.helpers import read_until, send_mails
 
 pytestmark = pytest.mark.usefixtures("running_services")
@@ -81,6 +91,24 @@ def test_poison_on_an_internal_topic_is_dead_lettered_and_the_runtime_keeps_cons
     assert ours[0]["original_headers"]["x-test"] == "bad-input"
 
     writes = read_until(CRM_WRITES, lambda records: any(r.get("mail_id") == good.mail_id for r in records), 60)
+    assert any(r.get("mail_id") == good.mail_id for r in writes)
+
+
+def test_a_result_for_an_unknown_call_id_is_dead_lettered_with_its_reason_and_the_runtime_keeps_serving() -> None:
+    call_id = f"call-unknown-{uuid.uuid4().hex[:12]}"
+    stray = ToolCallResultMessage(tenant="acme", mail_id=f"m-{call_id}", payload=ToolCallResult(
+        call_id=call_id, run_id="run-nobody", tool="history", status="ok", output={"found": False}))
+    # published as the history tool would: a real tool's principal, a well-formed result no run asked for
+    publish_as("tool-history", tool_results("history"), stray.model_dump(mode="json"), stray.mail_id)
+    [good] = send_mails(1)
+
+    dlq = dead_letter_topic(tool_results("history"))
+    letters = read_until(dlq, lambda records: any(call_id in r.get("error", "") for r in records), timeout=60)
+    [letter] = [r for r in letters if call_id in r.get("error", "")]
+    assert f"no run asked for call {call_id}" in letter["error"]
+    assert (letter["source_topic"], letter["consumer_group"]) == (tool_results("history"), "runtime")
+
+    writes = read_until(CRM_WRITES, lambda records: any(r.get("mail_id") == good.mail_id for r in records), 120)
     assert any(r.get("mail_id") == good.mail_id for r in writes)
 
 

@@ -1,17 +1,21 @@
 """Least privilege, proven on the real servers: every Kafka principal against every topic and consumer group, every
-Redis user against every key prefix and the server's dangerous commands, and no way in without credentials.
+Redis user against every key prefix and the server's dangerous commands, every service's own Weaviate key, CRM token
+and relay password (most hold none: the runtime holds none of them) against what each system guards, and no way in
+without credentials.
 
-The Kafka and Redis rows are derived from the grant tables (infra/kafka_acls.py, infra/redis_acls.py), so a new
-principal or user is covered as soon as it is granted anything. Rows for other systems (Weaviate, the CRM API, the
-SMTP relay) go in CREDENTIAL_PROBES, one line each. Each row states whether it must be allowed or denied; the server
-is asked, and every disagreement is reported.
+Every row is derived from a grant table (infra/kafka_acls.py, infra/redis_acls.py, infra/weaviate_access.py,
+standins/crm/access.py, shared/smtp_relay.py), so a new principal or user is covered as soon as it is granted
+anything. Rows for credentials that are nobody's go in CREDENTIAL_PROBES (or the system's probe module), one line
+each. Each row states whether it must be allowed or denied; the server is asked, and every disagreement is reported.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import yaml
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
@@ -19,10 +23,16 @@ from redis.exceptions import AuthenticationError, ResponseError
 
 from infra.kafka_acls import ACCESS
 from infra.redis_acls import REDIS_ACCESS
+from shared.bearer_tokens import write_tokens
 from shared.settings import KafkaSettings, RedisSettings
+from shared.smtp_relay import SMTP_RELAY_USERS
+from standins.crm.settings import CrmStandinSettings
 from tests.support.access_matrix import Probe, mismatches
+from tests.support.crm_probes import crm_probes
 from tests.support.kafka_probes import KafkaProbes, kafka_probes
 from tests.support.redis_probes import RedisProbes, redis_probes
+from tests.support.smtp_probes import smtp_probes
+from tests.support.weaviate_probes import WeaviateProbes, weaviate_probes
 
 pytestmark = pytest.mark.usefixtures("infrastructure")
 
@@ -98,6 +108,28 @@ async def redis() -> AsyncIterator[RedisProbes]:
     await probes.close()
 
 
+@pytest.fixture(scope="module")
+async def weaviate() -> AsyncIterator[WeaviateProbes]:
+    probes = WeaviateProbes()
+    try:
+        await probes.prepare()
+        yield probes
+    finally:
+        await probes.close()
+
+
+@pytest.fixture
+def scopeless_crm_token() -> Iterator[str]:
+    """A token the CRM knows, for a principal with another scope than crm:read (the file is reread on change)."""
+    tokens_file = CrmStandinSettings().tokens_file
+    original = tokens_file.read_text()
+    token = f"mscrm_probe_{uuid.uuid4().hex}"
+    entries = yaml.safe_load(original)["tokens"]
+    write_tokens(tokens_file, {**entries, token: {"principal": "crm-auditor", "roles": ["crm:audit"]}}, "")
+    yield token
+    tokens_file.write_text(original)
+
+
 def _report(found: list[str], probes: list[Probe]) -> str:
     return f"{len(found)} of {len(probes)} rows disagree:\n" + "\n".join(found)
 
@@ -119,3 +151,28 @@ async def test_each_redis_user_reaches_its_own_keys_and_granted_prefixes_only(re
 async def test_nothing_gets_in_without_its_credentials() -> None:
     found = await mismatches(CREDENTIAL_PROBES)
     assert not found, _report(found, list(CREDENTIAL_PROBES))
+
+
+async def test_each_weaviate_key_reads_or_writes_the_mail_history_as_its_role_allows_only(
+        weaviate: WeaviateProbes) -> None:
+    probes = weaviate_probes(weaviate)
+    assert {"tool-retriever", "history-indexer", "runtime"} <= {probe.credential for probe in probes}
+    found = await mismatches(probes)
+    assert not found, _report(found, probes)
+
+
+@pytest.mark.usefixtures("running_services")
+async def test_only_the_crm_readers_tokens_read_the_crm_and_none_writes_through_its_api(
+        scopeless_crm_token: str) -> None:
+    probes = crm_probes(scopeless_crm_token)
+    assert {"tool-history", "tool-email-sender", "runtime"} <= {probe.credential for probe in probes}
+    found = await mismatches(probes)
+    assert not found, _report(found, probes)
+
+
+@pytest.mark.usefixtures("running_services")
+async def test_only_the_email_senders_credential_submits_through_the_relay() -> None:
+    probes = smtp_probes()
+    assert [probe.credential for probe in probes if probe.allowed] == list(SMTP_RELAY_USERS)
+    found = await mismatches(probes)
+    assert not found, _report(found, probes)

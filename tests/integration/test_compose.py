@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from shared.settings import REPO_ROOT
 from tests.support.compose_plugin import ensure_compose_plugin
 
 
-def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:
+def _compose_config(**env: str) -> dict[str, Any]:
     if shutil.which("docker") is None:
         pytest.fail("the docker client is not installed; `make test` needs it to validate docker-compose.yml")
     docker_config = ensure_compose_plugin()
@@ -21,10 +22,15 @@ def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:
         capture_output=True, text=True, check=False,
         env={**os.environ, "DOCKER_CONFIG": str(docker_config), "MAILSPINE_WEAVIATE_API_KEY": "compose-check",
              "MAILSPINE_WEAVIATE_INDEXER_API_KEY": "compose-indexer",
-             "MAILSPINE_WEAVIATE_RETRIEVER_API_KEY": "compose-retriever"},
+             "MAILSPINE_WEAVIATE_RETRIEVER_API_KEY": "compose-retriever", **env},
     )
     assert result.returncode == 0, result.stderr
-    services = json.loads(result.stdout)["services"]
+    services: dict[str, Any] = json.loads(result.stdout)["services"]
+    return services
+
+
+def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:
+    services = _compose_config()
     assert {"kafka", "redis", "jaeger", "weaviate"} <= set(services)
     assert {spec.name for spec in SERVICES} <= set(services)
     for spec in SERVICES:
@@ -33,3 +39,12 @@ def test_compose_file_is_valid_and_runs_every_service_and_server() -> None:
     assert services["weaviate"]["environment"]["AUTHENTICATION_APIKEY_ENABLED"] == "true"
     for server in ("kafka", "redis", "jaeger", "weaviate"):
         assert all(port.get("host_ip") == "127.0.0.1" for port in services[server].get("ports", []))
+
+
+def test_each_pure_consumer_scales_by_replicas_like_mailspine_up_does() -> None:
+    replicable = [spec.name for spec in SERVICES if spec.replicable]
+    default = _compose_config()
+    assert {name: default[name]["deploy"]["replicas"] for name in replicable} == dict.fromkeys(replicable, 1)
+    scaled = _compose_config(MAILSPINE_RUNTIME_REPLICAS="2", MAILSPINE_GATEWAY_REPLICAS="2")
+    assert (scaled["runtime"]["deploy"]["replicas"], scaled["gateway"]["deploy"]["replicas"]) == (2, 2)
+    assert all("deploy" not in scaled[spec.name] for spec in SERVICES if not spec.replicable)

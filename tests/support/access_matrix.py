@@ -8,6 +8,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from infra.kafka_acls import ACCESS
+from infra.weaviate_access import WEAVIATE_USERS
+from shared.smtp_relay import SMTP_RELAY_USERS
+from standins.crm.access import READERS
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -39,3 +44,10 @@ async def mismatches(probes: Iterable[Probe], concurrency: int = 64) -> list[str
 
     found = await asyncio.gather(*(decide(probe) for probe in probes))
     return [line for line in found if line is not None]
+
+
+def service_principals() -> list[str]:
+    """Every service identity: each Kafka principal and each user of a downstream system. A system's rows try each
+    one with the credential it would find as its own, so a credential handed to the wrong service shows up."""
+    return sorted({access.principal for access in ACCESS} | set(WEAVIATE_USERS) | set(READERS)
+                  | set(SMTP_RELAY_USERS))

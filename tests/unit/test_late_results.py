@@ -89,3 +89,24 @@ async def test_a_late_result_without_an_effect_leaves_the_record_as_it_is() -> N
 
     assert [s.payload.outcome for s in h.out.summaries] == ["no_action"]
     assert "result_corrected" not in [e.action for e in distinct_links(h.out.audits)]
+
+
+async def test_a_write_whose_result_is_kept_while_its_run_goes_on_is_corrected_by_the_run_itself_before_it_ends(
+        ) -> None:
+    h = harness(ScriptedPlanner(calls(("write_crm", REFUND))), tools=Tools(silent={"crm_writer"}),
+                tool_deadline_seconds=0.05, consequential_result_grace_seconds=0.05)
+    original = h.runtime.deps.plan
+
+    async def planner_while_the_result_comes_back(llm: Any, prompts: Any, plan_input: Any) -> Any:
+        if plan_input.observations:  # the write was recorded as expired; its result reaches the runtime now
+            await h.runtime.take_result(_written(h.tools.calls_to("crm_writer")[0].payload.call_id))
+        return await original(llm, prompts, plan_input)
+
+    h.runtime.deps.plan = planner_while_the_result_comes_back
+    await h.runtime.accept(accepted_mail())
+    await h.settle()
+
+    assert [s.payload.outcome for s in h.out.summaries] == ["crm"]  # one summary, saying what happened
+    links = distinct_links(h.out.audits)
+    assert [e.detail["recorded"] for e in links if e.action == "result_corrected"] == ["expired"]
+    assert verify_chain(links)
