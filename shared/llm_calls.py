@@ -52,7 +52,10 @@ async def create_chat(client: openai.AsyncOpenAI, rendered: RenderedPrompt, mess
     """One completion with the artifact's model parameters, and either its output schema or, when ``tools`` are
     given, those tools to call (OpenAI tool-calling protocol); usage, response model and latency go on ``span``."""
     spec = rendered.artifact.model
-    shape: dict[str, Any] = {"tools": tools} if tools else {"response_format": rendered.response_format()}
+    # the tools go verbatim (extra_body: the same JSON body): they are wire JSON already, and the client's request
+    # transform would walk every nested schema on every planning call, a large share of the runtime's CPU per run
+    shape: dict[str, Any] = ({"extra_body": {"tools": tools}} if tools
+                             else {"response_format": rendered.response_format()})
     started = time.perf_counter()
     try:
         # openai types messages, tools and response_format as TypedDicts; ours are the same shapes as plain dicts

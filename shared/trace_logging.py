@@ -34,3 +34,4 @@ def setup_logging(service_name: str, level: int = logging.INFO) -> None:
     # one INFO line per HTTP request (the prompt client's health probe every second, each model call) drowns the
     # log; the spans carry those calls
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)

@@ -4,15 +4,19 @@ a review decision, resume every unfinished run at start.
 A mail's run state is written to Redis before its handler returns, so the offset FastStream commits then is only
 ever that of a durably recorded run; the run itself goes on in a task. A result whose call id no run asked for is
 dead-lettered (``tool.<name>.results.dlq.v1``, with the reason): it is evidence of a misrouted or forged result
-and worth keeping. A late result for a call that already expired is kept in Redis and logged, nothing more.
+and worth keeping. A late result for a call that already expired is kept in Redis, and if it says the call's
+effect happened, the run's record is corrected (late_results.py), never left contradicting it.
 """
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from services.runtime.late_results import correct_finished_run
 from services.runtime.review_flow import apply_decision
 from services.runtime.run_deps import RunDeps
 from services.runtime.run_driver import drive
@@ -21,7 +25,7 @@ from services.runtime.run_state import AuditCursor, RunPhase, RunState, Terminal
 from services.runtime.run_steps import end_run
 from shared.contracts.mail import AcceptedMail
 from shared.contracts.review import ReviewDecisionMessage
-from shared.contracts.tool_calls import ToolCallResult
+from shared.contracts.tool_calls import ToolCallResult, ToolCallStatus
 from shared.errors import DeadLetter
 from shared.keyed_tasks import KeyedScheduler
 from shared.tracing import attributes
@@ -35,16 +39,21 @@ class AgentRuntime:
     def __init__(self, deps: RunDeps, scheduler: KeyedScheduler | None = None) -> None:
         self.deps = deps
         self.scheduler = scheduler or KeyedScheduler(deps.settings.max_in_flight)
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def accept(self, mail: AcceptedMail, *, source: tuple[str, int, int] | None = None,
                      sampling: str | None = None) -> None:
+        """Records the run and schedules it; the consumer waits two Redis round trips, not one per question."""
         store = self.deps.store
-        if self.scheduler.is_scheduled(mail.mail_id) or await store.is_done(mail.mail_id):
+        if self.scheduler.is_scheduled(mail.mail_id):
             trace.get_current_span().set_attribute(attributes.OUTCOME, "already_run")
             return
-        state = await store.load(mail.mail_id)
+        done, state, sequence = await store.admission(mail.mail_id)
+        if done:
+            trace.get_current_span().set_attribute(attributes.OUTCOME, "already_run")
+            return
         if state is None:
-            state = RunState(mail=mail, sequence=await store.next_sequence(), source=source, sampling=sampling,
+            state = RunState(mail=mail, sequence=sequence, source=source, sampling=sampling,
                              audit=AuditCursor(chain_id=f"runtime:{mail.mail_id}"))
             TraceContextTextMapPropagator().inject(state.trace_carrier)  # the consumed mail's span
             await store.save(state)
@@ -60,14 +69,41 @@ class AgentRuntime:
         return len(runs)
 
     async def take_result(self, result: ToolCallResult) -> None:
+        """A result its run waits for here goes to it at once, and is kept in Redis in the background (the
+        results consumer takes the next one meanwhile; after a crash the tool answers the resent call id with the
+        same result). Any other result is checked and kept before the consumer moves on."""
+        if self.deps.executor.deliver(result):
+            self._in_background(self.deps.store.keep_result(result))
+            return
         store = self.deps.store
         mail_id = await store.run_of_call(result.call_id)
         if mail_id is None:
             raise DeadLetter(f"no run asked for call {result.call_id} ({result.tool}, run {result.run_id})")
         first = await store.keep_result(result)
-        if not self.deps.executor.deliver(result):
-            logger.info("result of call %s (%s, %s) kept; no run waits for it here%s", result.call_id, result.tool,
-                        result.status, "" if first else " (a repeat)")
+        logger.info("result of call %s (%s, %s) kept; no run waits for it here%s", result.call_id, result.tool,
+                    result.status, "" if first else " (a repeat)")
+        await self._correct_record(mail_id, result)
+
+    async def _correct_record(self, mail_id: str, result: ToolCallResult) -> None:
+        """A finished run that recorded this call as expired or failed records what happened instead
+        (late_results.py). An unfinished run is left to its own process: it finds the kept result before it plans
+        again or ends (``reconcile_kept_results``), so no two processes ever write one run's state or chain."""
+        if result.status != ToolCallStatus.OK or await self.deps.store.load(mail_id) is not None:
+            return
+        finished = await self.deps.store.load_finished(mail_id)
+        if finished is not None and await correct_finished_run(finished, result, self.deps):
+            logger.warning("run %s: call %s, recorded as not done, is corrected to %s", mail_id, result.call_id,
+                           result.status)
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.warning("keeping a delivered result failed (the run has it): %r", error)
 
     async def take_decision(self, message: ReviewDecisionMessage) -> str | None:
         """Applies a person's decision to the paused run; returns why it was refused, or None."""

@@ -4,6 +4,7 @@ the executor once; on start it resumes every unfinished run it finds in Redis.""
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import openai
 from faststream import FastStream
@@ -19,7 +20,7 @@ from services.runtime.run_deps import RunDeps
 from services.runtime.run_store import RunStore
 from services.runtime.settings import RuntimeSettings
 from services.runtime.tool_executor import ToolExecutor
-from shared.broker import build_broker
+from shared.broker import CoalescedCommits, build_broker
 from shared.llm import LlmSettings, build_async_client
 from shared.prompts.client import PromptClient
 from shared.service_app import build_app
@@ -46,7 +47,8 @@ def _log_registry_change(prompts: PromptClient) -> Callable[[str], Awaitable[Non
 
 def create_app() -> FastStream:
     settings = RuntimeSettings()
-    broker = build_broker(settings.service_name)
+    commits = CoalescedCommits()  # the runtime's subscribers commit in the background (handlers.py)
+    broker = build_broker(settings.service_name, commits=commits)
     llm = build_async_client(LlmSettings.load())
     prompts = PromptClient(KafkaSettings.for_principal(settings.service_name), client_id="runtime-prompts")
     publishers = register(broker, settings)
@@ -60,9 +62,9 @@ def create_app() -> FastStream:
     async def plan(llm: openai.AsyncOpenAI, prompts: PromptResolver, plan_input: PlanInput) -> PlanStep:
         return await plan_next(llm, prompts, plan_input, policy=policy, max_body_chars=settings.max_body_chars)
 
-    deps = RunDeps(llm=llm, prompts=prompts, policy=policy, store=store, memory=memory,
-                   executor=ToolExecutor(store, publishers.tool_call), outbound=publishers, settings=settings,
-                   plan=plan)
+    executor = ToolExecutor(store, publishers.tool_call, timedelta(seconds=settings.consequential_result_grace_seconds))
+    deps = RunDeps(llm=llm, prompts=prompts, policy=policy, store=store, memory=memory, executor=executor,
+                   outbound=publishers, settings=settings, plan=plan)
     runtime = AgentRuntime(deps)
     provide(broker, runtime)
     prompts.follower.on_change = _log_registry_change(prompts)
@@ -72,6 +74,7 @@ def create_app() -> FastStream:
     # after the broker is up, since resumed runs publish; a redelivered mail of a resumed run is not run twice
     app.after_startup(runtime.resume_all)
     app.on_shutdown(runtime.scheduler.stop)
+    app.on_shutdown(commits.drain)
     app.after_shutdown(redis.aclose)
     app.after_shutdown(prompts.stop)
     app.after_shutdown(llm.close)

@@ -5,12 +5,14 @@ consumer waits for a model, a tool or a person.
 ``register`` declares what the runtime consumes and publishes (the AsyncAPI document is generated from it);
 ``provide`` hands the handlers their runtime through the broker's context."""
 
+import asyncio
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from faststream import Context
+from faststream import AckPolicy, Context
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.publisher import DefaultPublisher
 from faststream.opentelemetry import CurrentBaggage
@@ -57,8 +59,14 @@ class RuntimePublishers:
     async def tool_call(self, service: str, message: ToolCallMessage) -> None:
         await self.tool_calls[service].publish(message.model_dump(mode="json"), key=message.mail_id.encode())
 
-    async def audit(self, event: AuditEvent) -> None:
-        await self.audit_log.publish(event.model_dump(mode="json"), key=event.chain_id.encode())
+    async def audit(self, events: Sequence[AuditEvent]) -> None:
+        """Sends the events in order without waiting for each acknowledgement (a chain's events share a key, hence
+        a partition, and the idempotent producer keeps their order), then waits for all: one broker round trip
+        per step of a run, not one per event."""
+        sent: list[asyncio.Future[Any] | None] = [
+            await self.audit_log.publish(event.model_dump(mode="json"), key=event.chain_id.encode(), no_confirm=True)
+            for event in events]
+        await asyncio.gather(*(each for each in sent if each is not None))  # a test broker confirms at once
 
     async def review(self, message: ReviewRequestMessage) -> None:
         await self.reviews.publish(message.model_dump(mode="json"), key=message.mail_id.encode())
@@ -102,7 +110,9 @@ def register(broker: KafkaBroker, settings: RuntimeSettings) -> RuntimePublisher
         consumer_group=settings.consumer_group,
     )
 
-    @durable_subscriber(broker, MAIL_ACCEPTED, group_id=settings.consumer_group)
+    # the runtime's broker commits offsets in the background (CoalescedCommits): a handler returns once its work
+    # is durable, and no consumer waits for a commit round trip per message
+    @durable_subscriber(broker, MAIL_ACCEPTED, group_id=settings.consumer_group, ack_policy=AckPolicy.MANUAL)
     async def on_accepted_mail(mail: AcceptedMail, message: KafkaMessage, baggage: CurrentBaggage,
                                runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
         """Records the run durably and starts it; returns once recorded (or when the runtime has room)."""
@@ -113,7 +123,8 @@ def register(broker: KafkaBroker, settings: RuntimeSettings) -> RuntimePublisher
         await runtime.accept(mail, source=(record.topic, record.partition, record.offset),  # type: ignore[union-attr]
                              sampling=baggage.get(BAGGAGE_KEY))
 
-    @durable_subscriber(broker, *(tool_results(tool) for tool in TOOLS), group_id=settings.results_group)
+    @durable_subscriber(broker, *(tool_results(tool) for tool in TOOLS), group_id=settings.results_group,
+                        ack_policy=AckPolicy.MANUAL)
     async def on_tool_result(result: ToolCallResultMessage,
                              runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
         """Hands a result to its run by call id; a result no run asked for is dead-lettered."""
@@ -121,7 +132,8 @@ def register(broker: KafkaBroker, settings: RuntimeSettings) -> RuntimePublisher
                                                  attributes.MAIL_ID: result.mail_id})
         await runtime.take_result(result.payload)
 
-    @durable_subscriber(broker, REVIEW_DECISIONS, group_id=settings.decisions_group)
+    @durable_subscriber(broker, REVIEW_DECISIONS, group_id=settings.decisions_group,
+                        ack_policy=AckPolicy.MANUAL)
     async def on_review_decision(decision: ReviewDecisionMessage,
                                  runtime: Annotated[AgentRuntime, Context(RUNTIME)]) -> None:
         """Resumes a paused run with a person's decision; a decision that does not fit is refused (audited)."""

@@ -1,7 +1,7 @@
 """What a run needs, built once per process (app.py) or by a test: the model, prompts, planner and critic, the
 store, memory, executor, and the outbound side (what a run publishes), each a narrow port."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,7 +26,7 @@ Critic = Callable[[PlannedCall, Evidence, AgentPolicy], Awaitable[CriticVerdict]
 class RunOutbound(Protocol):
     """What a run publishes besides tool calls (those go through the executor)."""
 
-    async def audit(self, event: AuditEvent) -> None: ...
+    async def audit(self, events: Sequence[AuditEvent]) -> None: ...
     async def review(self, message: ReviewRequestMessage) -> None: ...
     async def summary(self, message: AgentRunMessage) -> None: ...
     async def dead_letter(self, state: RunState, error_type: str, error: str) -> None: ...

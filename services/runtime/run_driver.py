@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from services.runtime.late_results import awaits_correction, reconcile_kept_results
 from services.runtime.review_flow import pause_for_review, review_request
 from services.runtime.run_deps import RunDeps
 from services.runtime.run_persistence import persist
@@ -55,6 +56,8 @@ async def drive(state: RunState, deps: RunDeps) -> None:
             if (bound := exceeded_bound(state, deps.settings)) is not None:
                 end_run(state, *bound)
             else:
+                if state.phase == RunPhase.PLAN:  # the planner sees what happened, not a stale "expired"
+                    await reconcile_kept_results(state, deps)
                 await PHASES[state.phase](state, deps)
             await persist(state, deps)
         if state.phase == RunPhase.AWAIT_REVIEW:
@@ -74,8 +77,11 @@ async def _wait_for_people(state: RunState, deps: RunDeps) -> None:
 
 
 async def _finish(state: RunState, deps: RunDeps, span: trace.Span) -> None:
+    if await reconcile_kept_results(state, deps):
+        await persist(state, deps)
     await deps.memory.write(state)
     if state.terminal == TerminalState.FAILED:
         await deps.outbound.dead_letter(state, "AgentRunFailed", state.failure or "no valid extraction")
     await deps.outbound.summary(run_summary(state, span, deps.settings.max_body_chars))
-    await deps.store.finish(state)
+    keep = deps.settings.correction_window_seconds if awaits_correction(state) else None
+    await deps.store.finish(state, keep_seconds=keep)

@@ -7,6 +7,6 @@ from services.runtime.run_state import RunState
 
 async def persist(state: RunState, deps: RunDeps) -> None:
     await deps.store.save(state)
-    while state.audit_outbox:
-        await deps.outbound.audit(state.audit_outbox[0])
-        state.audit_outbox.pop(0)
+    if state.audit_outbox:
+        await deps.outbound.audit(state.audit_outbox)
+        state.audit_outbox.clear()

@@ -23,6 +23,11 @@ class RuntimeSettings(BaseSettings):
     max_run_seconds: float = 300.0
     # how long the executor waits for a tool's result; the call then ends as expired and the run goes on
     tool_deadline_seconds: float = 15.0
+    # a consequential call (a CRM write, a reply) is declared expired only this long after its deadline: the tool
+    # checks the deadline right before the effect, and the result of an effect just before it is still in flight
+    consequential_result_grace_seconds: float = 30.0
+    # how long a finished run whose consequential call ended expired or failed stays correctable by a late result
+    correction_window_seconds: int = 24 * 3600
     # Redis connections the runs share (a run waits for a free one)
     redis_connections: int = 64
     # earlier mails of a thread kept in its working memory

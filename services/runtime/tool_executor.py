@@ -3,7 +3,10 @@ comes back on ``tool.<service>.results.v1`` and is matched by call id to the run
 
 A waiting run holds no consumer: it awaits a future, which the results subscriber resolves. Each wait is bounded
 by the call's deadline; when it passes the call ends as expired (the tool drops calls past their deadline too),
-so a stopped tool service never hangs a run. Each call is one ``execute_tool`` span in the mail's trace.
+so a stopped tool service never hangs a run. A consequential call is waited for a grace longer: its tool checks
+the deadline right before the effect, so an effect can happen just before the deadline with its result still in
+flight, and the run must not record as expired what happened. Each call is one ``execute_tool`` span in the
+mail's trace.
 
 With several runtime processes in the group, a result may reach another process than the one whose run waits: that
 process keeps it in Redis, so a waiting run also looks there every ``KEPT_RESULT_POLL_SECONDS``.
@@ -11,7 +14,7 @@ process keeps it in Redis, so a waiting run also looks there every ``KEPT_RESULT
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
 
@@ -26,9 +29,16 @@ KEPT_RESULT_POLL_SECONDS = 1.0
 PublishCall = Callable[[str, ToolCallMessage], Awaitable[None]]  # (service, message)
 
 
+def give_up_at(call: StepCall, consequential_grace: timedelta) -> datetime:
+    """When the run stops waiting for the call's result: its deadline, plus the grace for a consequential call."""
+    assert call.deadline is not None
+    return call.deadline + (consequential_grace if call.consequential else timedelta(0))
+
+
 class ToolExecutor:
-    def __init__(self, store: RunStore, publish: PublishCall) -> None:
-        self.store, self.publish = store, publish
+    def __init__(self, store: RunStore, publish: PublishCall,
+                 consequential_grace: timedelta = timedelta(seconds=30)) -> None:
+        self.store, self.publish, self.consequential_grace = store, publish, consequential_grace
         self._waiting: dict[str, asyncio.Future[ToolCallResult]] = {}
 
     @property
@@ -62,7 +72,8 @@ class ToolExecutor:
         try:
             if (known := await self.store.result(call.call_id)) is not None:
                 return known  # it came back while the runtime was down
-            remaining = (call.deadline - datetime.now(UTC)).total_seconds()
+            # sent again within the grace too: the tool answers a call id it ran with that first result
+            remaining = (give_up_at(call, self.consequential_grace) - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await self.publish(call.service, _message(state, call))
                 if (result := await self._wait(call.call_id, future, remaining)) is not None:

@@ -9,13 +9,17 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.security import SASLPlaintext
 
+from shared.broker.coalesced_commits import CoalescedCommits
 from shared.broker.dead_letters import DeadLetterRouting
 from shared.broker.jaeger_bridge import JaegerHeaderBridge
 from shared.settings import KafkaSettings
 from shared.tracing import setup_tracing
 
 
-def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> KafkaBroker:
+def build_broker(service_name: str, kafka: KafkaSettings | None = None,
+                 commits: CoalescedCommits | None = None) -> KafkaBroker:
+    """``commits``: offsets committed in the background (its subscribers use AckPolicy.MANUAL), see
+    ``shared.broker.coalesced_commits``."""
     kafka = kafka or KafkaSettings.for_principal(service_name)
     provider = setup_tracing(service_name)
     dead_letters = DeadLetterRouting(consumer_group=service_name)
@@ -37,7 +41,9 @@ def build_broker(service_name: str, kafka: KafkaSettings | None = None) -> Kafka
         # carry no trace id; at DEBUG they stay out of the INFO log, where every per-message line is traced
         log_level=logging.DEBUG,
         # outermost first: restate Jaeger headers, open the span, then dead-letter inside the span
-        middlewares=[JaegerHeaderBridge, KafkaTelemetryMiddleware(tracer_provider=provider), dead_letters],
+        # the commits sit outside the dead-letter routing, so a dead-lettered message counts as handled
+        middlewares=[JaegerHeaderBridge, KafkaTelemetryMiddleware(tracer_provider=provider),
+                     *([commits] if commits is not None else []), dead_letters],
     )
     dead_letters.bind(broker)
     return broker

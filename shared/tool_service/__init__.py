@@ -4,13 +4,20 @@ limits, one span per call, and the result on ``tool.<tool>.results.v1``. A tool 
 
 from shared.tool_service.call_results import CallResults, InMemoryCallResults, RedisCallResults
 from shared.tool_service.definition import ToolDefinition, ToolHandler, ToolReply
-from shared.tool_service.execution import InvalidToolCall, ToolServiceDeps, execute_call
+from shared.tool_service.execution import (
+    DeadlinePassedBeforeEffect,
+    InvalidToolCall,
+    ToolServiceDeps,
+    ensure_before_deadline,
+    execute_call,
+)
 from shared.tool_service.rate_limits import RateGate, ToolLimitsFile, redis_rate_limit_storage
 from shared.tool_service.subscriber import CallDispatch, ToolPublishers, provide_tool, register_tool
 
 __all__ = [
     "CallDispatch",
     "CallResults",
+    "DeadlinePassedBeforeEffect",
     "InMemoryCallResults",
     "InvalidToolCall",
     "RateGate",
@@ -21,6 +28,7 @@ __all__ = [
     "ToolPublishers",
     "ToolReply",
     "ToolServiceDeps",
+    "ensure_before_deadline",
     "execute_call",
     "provide_tool",
     "redis_rate_limit_storage",

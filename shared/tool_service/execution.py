@@ -41,6 +41,20 @@ class Execution:
     rate_limit_wait_ms: float = 0.0
 
 
+class DeadlinePassedBeforeEffect(Exception):
+    """A handler found, right before its effect, that the caller's deadline has passed: the call is answered
+    EXPIRED and has had no effect (the caller may already have recorded it as expired)."""
+
+
+def ensure_before_deadline(call: ToolCall, now: datetime) -> None:
+    """A consequential handler calls this as the last step before its effect, after every wait (vault, Redis,
+    rate limits): the deadline check before the handler is not enough, since the waits after it can outlast
+    the deadline, and an effect after the deadline contradicts a caller that has stopped waiting."""
+    if call.deadline <= now:
+        raise DeadlinePassedBeforeEffect(f"deadline {call.deadline.isoformat()} passed before the effect "
+                                         f"(at {now.isoformat()})")
+
+
 class InvalidToolCall(DeadLetter):
     """A call this tool can never run (unknown tool name, arguments that do not fit its schema, oversize)."""
 
@@ -100,7 +114,10 @@ async def execute_call(definition: ToolDefinition[ArgsT], deps: ToolServiceDeps[
         if call.deadline <= deps.clock():  # the caller stopped waiting while this call waited for its turn
             return Execution(_result(call, ToolCallStatus.EXPIRED,
                                      reason=f"deadline passed while rate limited ({waited_ms} ms)"), waited_ms)
-    reply: ToolReply = await deps.handler(message, arguments)
+    try:
+        reply: ToolReply = await deps.handler(message, arguments)
+    except DeadlinePassedBeforeEffect as too_late:
+        return Execution(_result(call, ToolCallStatus.EXPIRED, reason=str(too_late)), waited_ms)
     result = _result(call, reply.status, reply.output, reply.reason)
     if reply.status != ToolCallStatus.FAILED:
         result = await deps.results.remember(result)

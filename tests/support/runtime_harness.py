@@ -3,8 +3,9 @@ critic, tools that answer (or stay silent) in-process, an in-memory Redis, and a
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -70,8 +71,8 @@ class Recorder:
     summaries: list[AgentRunMessage] = field(default_factory=list)
     dead_letters: list[str] = field(default_factory=list)
 
-    async def audit(self, event: AuditEvent) -> None:
-        self.audits.append(event)
+    async def audit(self, events: Sequence[AuditEvent]) -> None:
+        self.audits.extend(events)
 
     async def review(self, message: ReviewRequestMessage) -> None:
         self.reviews.append(message)
@@ -137,10 +138,13 @@ def harness(planner: ScriptedPlanner, critic: RuleCritic | None = None, tools: T
     store = RunStore(client)
     out = Recorder()
     model = ScriptedModel(*[json.dumps(extraction)] * 20)
-    runtime_settings = RuntimeSettings(**({"tool_deadline_seconds": 2.0} | settings))
+    runtime_settings = RuntimeSettings(**({"tool_deadline_seconds": 2.0, "consequential_result_grace_seconds": 0.5}
+                                          | settings))
     deps = RunDeps(llm=model.client, prompts=StaticPrompts(), policy=load_policy(), store=store,
                    memory=ThreadMemory(client, keep_mails=10, ttl_seconds=60),
-                   executor=ToolExecutor(store, tools.publish), outbound=out, settings=runtime_settings,
+                   executor=ToolExecutor(store, tools.publish,
+                                         timedelta(seconds=runtime_settings.consequential_result_grace_seconds)),
+                   outbound=out, settings=runtime_settings,
                    plan=planner, critic=critic)
     runtime = AgentRuntime(deps)
     tools.runtime = runtime

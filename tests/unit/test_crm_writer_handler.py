@@ -4,17 +4,27 @@ test broker with fake idempotency and vault ports."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.publisher import DefaultPublisher
 
-from services.tools.crm_writer.handlers import CrmWriterDeps, CrmWriterPublishers, provide, register
+from services.tools.crm_writer.handlers import (
+    CrmWriterDeps,
+    CrmWriterPublishers,
+    CrmWrites,
+    definition,
+    provide,
+    register,
+)
 from services.tools.crm_writer.settings import CrmWriterSettings
 from shared.contracts.crm import CrmAction, crm_idempotency_key
+from shared.contracts.tool_calls import ToolCallStatus
 from shared.contracts.topics import tool_requests
 from shared.customer_keys import customer_key
-from shared.tool_service import InMemoryCallResults
+from shared.tool_service import InMemoryCallResults, ToolServiceDeps, execute_call
 from tests.support.in_memory_broker import answering_before_returning, unit_broker
 from tests.support.tool_calls import tool_call
 
@@ -118,3 +128,39 @@ async def test_a_raw_address_instead_of_a_vault_placeholder_is_refused_and_nothi
     crm_writer.publishers.crm_writes.mock.assert_not_called()
     [result] = crm_writer.results()
     assert result["status"] == "refused" and "not a PII-vault placeholder" in result["reason"]
+
+
+@dataclass
+class SlowVault:
+    """A vault that answers after the caller's clock has moved on (Redis slow under load)."""
+
+    clock: list[datetime]
+    values: dict[tuple[str, str], str]
+
+    async def reveal(self, mail_id: str, placeholder: str) -> str | None:
+        self.clock[0] += timedelta(seconds=10)
+        return self.values.get((mail_id, placeholder))
+
+
+@dataclass
+class RecordedWrites:
+    published: list[Any] = field(default_factory=list)
+
+    async def publish(self, message: Any, **options: Any) -> None:
+        self.published.append(message)
+
+
+async def test_a_write_whose_deadline_passes_while_revealing_is_expired_and_nothing_is_written() -> None:
+    clock = [datetime.now(UTC)]
+    vault = SlowVault(clock, {("m-1", "<EMAIL_1>"): "dana@northwind.example"})
+    written, crm_writes = RememberedKeys(), RecordedWrites()
+    deps = CrmWriterDeps(written=written, vault=vault, customer_key_of=lambda a: customer_key(SECRET, a),
+                         results=InMemoryCallResults(), rate_gate=None)
+    handler = CrmWrites(deps, cast(DefaultPublisher, crm_writes), clock=lambda: clock[0])
+    call = tool_call("crm_writer", _arguments(), deadline_in=timedelta(seconds=5))
+
+    execution = await execute_call(definition(CrmWriterSettings()), ToolServiceDeps(
+        handler=handler, results=deps.results, rate_gate=None, clock=lambda: clock[0]), call)
+
+    assert execution.result.status == ToolCallStatus.EXPIRED and "before the effect" in (execution.result.reason or "")
+    assert crm_writes.published == [] and written.keys == set()

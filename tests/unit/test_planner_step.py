@@ -32,7 +32,8 @@ async def test_the_model_is_offered_every_tool_and_sees_the_mail_only_spotlighte
     model = ScriptedToolModel([("lookup_customer", {"customer_key": "cust_0123456789abcdef01234567"})])
     step = await plan_next(model.client, LocalPrompts(), _input())
     request = model.requests[0]
-    assert [tool["function"]["name"] for tool in request["tools"]] == [spec.function for spec in TOOL_CATALOG]
+    offered = request["extra_body"]["tools"]  # sent verbatim, past the client's request transform
+    assert [tool["function"]["name"] for tool in offered] == [spec.function for spec in TOOL_CATALOG]
     assert "response_format" not in request
     user = request["messages"][1]["content"]
     assert f"Body:\n{BEGIN}\nPlease\u02c6refund" in user

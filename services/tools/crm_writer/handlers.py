@@ -4,7 +4,9 @@ of its exact arguments), one crm.writes.v1 message per idempotency key (mail id 
 ``register`` declares what the CRM writer consumes and publishes (the AsyncAPI document is generated from it);
 ``provide`` hands the handler its dependencies."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
@@ -30,6 +32,7 @@ from shared.tool_service import (
     ToolPublishers,
     ToolReply,
     ToolServiceDeps,
+    ensure_before_deadline,
     provide_tool,
     register_tool,
 )
@@ -72,6 +75,7 @@ class CrmWrites:
 
     deps: CrmWriterDeps
     crm_writes: DefaultPublisher
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     async def __call__(self, call: ToolCallMessage, arguments: WriteCrm) -> ToolReply:
         key = crm_idempotency_key(call.mail_id, arguments.action)
@@ -82,6 +86,8 @@ class CrmWrites:
             write = await crm_write_for(call, arguments, self.deps.vault, self.deps.customer_key_of)
         except UnrevealableAddress as refusal:
             return ToolReply.refused(str(refusal))
+        # the vault and Redis waits above can outlast the deadline: the write happens only before it
+        ensure_before_deadline(call.payload, self.clock())
         await self.crm_writes.publish(write.model_dump(mode="json"), key=key.encode())
         await self.deps.written.mark_written(key)
         return ToolReply.ok(WriteCrmOutput(idempotency_key=key, published=True))

@@ -5,6 +5,7 @@ The planner offers the model exactly these definitions (OpenAI tool-calling prot
 chosen function back to its service's ``tool.<name>.requests.v1`` topic.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +55,14 @@ def tool_by_service(service: str) -> ToolSpec:
 
 
 def openai_tool_definitions(specs: tuple[ToolSpec, ...] = TOOL_CATALOG) -> list[dict[str, Any]]:
-    """The ``tools`` parameter of a chat completion: each tool's JSON schema from its pydantic model."""
+    """The ``tools`` parameter of a chat completion: each tool's JSON schema from its pydantic model. Built once
+    per catalog (every planning step sends it, and generating the schemas costs more than the step's own work);
+    callers must not change what they get."""
+    return _tool_definitions(specs)
+
+
+@functools.cache
+def _tool_definitions(specs: tuple[ToolSpec, ...]) -> list[dict[str, Any]]:
     return [{"type": "function",
              "function": {"name": spec.function, "description": spec.description,
                           "parameters": spec.arguments.model_json_schema()}}
