@@ -5,6 +5,7 @@ e.g. ``eval "$(python -m tests.support.isolated_stack)"``)."""
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from cli.quality_command import duration
@@ -19,7 +20,10 @@ def cmd_bench(args: argparse.Namespace) -> None:
         tracing_share=not args.no_tracing_share, relay=not args.no_relay, source=args.source, tenant=args.tenant,
         mailbox=args.mailbox, timeout=args.timeout)
     report = run_bench(options)
-    print(json.dumps(report.as_json(), indent=2) if args.json else report.table())
+    document = json.dumps(report.as_json(), indent=2)
+    if args.json_file:
+        args.json_file.write_text(document + "\n")
+    print(document if args.json else report.table())
 
 
 def register(commands: Any) -> None:
@@ -37,4 +41,5 @@ def register(commands: Any) -> None:
     bench.add_argument("--mailbox", default="support@acme.example", help="where every mail is delivered")
     bench.add_argument("--timeout", type=float, default=900.0, help="seconds each phase may take")
     bench.add_argument("--json", action="store_true", help="the report as JSON instead of a table")
+    bench.add_argument("--json-file", type=Path, help="also write the JSON report here (the table still prints)")
     bench.set_defaults(run=cmd_bench)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from infra.kafka_acls import ADMIN
 from shared.contracts.mail import InboundMail
@@ -67,6 +67,17 @@ class FlowResult:
         return sorted(lat for times in self.mails.values() if (lat := times.latency()) is not None)
 
 
+async def assign_all(consumer: AIOKafkaConsumer, topics: list[str], patience: float = 30.0) -> None:
+    """Every partition of ``topics`` to this group-less consumer, once their metadata arrived."""
+    consumer.subscribe(topics)
+    expected = set(topics)
+    deadline = time.monotonic() + patience
+    while {tp.topic for tp in consumer.assignment()} != expected:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no partitions of {sorted(expected)} assigned within {patience:g} s")
+        await asyncio.sleep(0.05)
+
+
 class PipelineWatch:
     """A group-less consumer of every pipeline topic, positioned at the end before the first mail is sent."""
 
@@ -79,9 +90,8 @@ class PipelineWatch:
     async def __aenter__(self) -> "PipelineWatch":
         await self.consumer.start()
         present = await self.consumer.topics()
-        partitions = [TopicPartition(topic, p) for topic in PIPELINE_TOPICS if topic in present
-                      for p in sorted(self.consumer.partitions_for_topic(topic) or ())]
-        self.consumer.assign(partitions)
+        await assign_all(self.consumer, [topic for topic in PIPELINE_TOPICS if topic in present])
+        partitions = sorted(self.consumer.assignment())
         await self.consumer.seek_to_end(*partitions)
         for partition in partitions:  # resolve the positions now: records sent from here on are ours to see
             await self.consumer.position(partition)

@@ -9,10 +9,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from cli.bench.mail_flow import Progress
+from cli.bench.mail_flow import Progress, assign_all
 from infra.kafka_acls import ADMIN
 from shared.settings import KafkaSettings
 
@@ -45,13 +45,7 @@ async def _consumer(kafka: KafkaSettings, topic: str) -> AIOKafkaConsumer:
     consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
-    deadline = time.monotonic() + 30
-    while not (partitions := consumer.partitions_for_topic(topic)):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no metadata for {topic} within 30 s")
-        await consumer.force_metadata_update()
-        await asyncio.sleep(0.1)
-    consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+    await assign_all(consumer, [topic])
     return consumer
 
 
