@@ -8,6 +8,7 @@ import pytest
 from cli.main import main
 
 
+@pytest.mark.timeout(1800)  # five phases and two restarts of every service, on a shared machine
 def test_bench_reports_every_phase_and_every_mail(running_services: None, capsys: pytest.CaptureFixture[str]) -> None:
     main(["bench", "--mails", "4", "--paced-mails", "3", "--rate", "2", "--source", "test-mx", "--json",
           "--timeout", "300"])
