@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cli.bench.mail_flow import FlowResult
+from cli.bench.mail_flow import PIPELINE_TOPICS, FlowResult
 from cli.bench.relay import RelayResult
 
 
@@ -58,7 +58,7 @@ class Hop:
 def hops_of(flow: FlowResult) -> list[Hop]:
     mails = max(1, len(flow.mails))
     return [Hop(topic, round(flow.records[topic] / mails, 2), flow.record_bytes[topic] // flow.records[topic])
-            for topic in flow.records if flow.records[topic]]
+            for topic in sorted(flow.records, key=PIPELINE_TOPICS.index) if flow.records[topic]]
 
 
 def relay_sizes(hops: list[Hop]) -> list[int]:
