@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli import (
         audit_command,
+        bench_command,
         deliver_command,
         eval_command,
         golden_command,
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     audit_command.register(commands)
+    bench_command.register(commands)
     deliver_command.register(commands)
     history_command.register(commands)
     eval_command.register(commands)

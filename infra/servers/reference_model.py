@@ -16,7 +16,7 @@ from standins.reference_model import MODEL_ID
 class ReferenceModelServer(Server):
     name = "reference-model"
     version = f"{MODEL_ID} (rule-based reference, not a language model)"
-    start_timeout = 30.0
+    start_timeout = 90.0  # it loads its embedding model first: slow on a loaded machine
 
     def __init__(self, settings: ReferenceModelSettings | None = None, paths: PathSettings | None = None) -> None:
         super().__init__(paths)

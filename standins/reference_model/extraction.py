@@ -51,8 +51,9 @@ _NEGATION = re.compile(
 
 def _weight(text: str, phrase: str, weight: float) -> float:
     """The phrase's weight if it occurs at least once without a negation just before it."""
-    pattern = r"(?<![\w])" + re.escape(phrase) + (r"(?![\w])" if len(phrase) <= 4 else "")
-    for match in re.finditer(pattern, text):
+    if phrase not in text:  # most phrases of the lexicon are absent: a substring test rules them out cheaply
+        return 0.0
+    for match in lexicons.phrase_pattern(phrase).finditer(text):
         if not _NEGATION.search(text[max(0, match.start() - 40):match.start()]):
             return weight
     return 0.0

@@ -1,6 +1,7 @@
 """Keyword lexicons in the data's ten languages (en, de, es, fr, it, nl, pt, sv, pl, cs), matched as lowercase
 word prefixes. Weights say how strongly a phrase signals an intent."""
 
+import functools
 import re
 
 INTENT_LEXICON: dict[str, dict[str, float]] = {
@@ -174,8 +175,13 @@ REQUEST_CUES = re.compile(
     r"could we|can we|is it possible|would it be possible)\b", re.IGNORECASE)
 
 
+@functools.cache
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase at a word start; compiled once per phrase (the lexicons hold more phrases than re's own cache)."""
+    # short phrases must be whole words ("ico" is not "icon"); longer ones may be word prefixes ("refund" in "refunded")
+    return re.compile(r"(?<![\w])" + re.escape(phrase) + (r"(?![\w])" if len(phrase) <= 4 else ""))
+
+
 def contains(text: str, phrases: tuple[str, ...] | list[str]) -> list[str]:
     """The phrases found at word starts in lowercased ``text``."""
-    # short phrases must be whole words ("ico" is not "icon"); longer ones may be word prefixes ("refund" in "refunded")
-    return [p for p in phrases
-            if re.search(r"(?<![\w])" + re.escape(p) + (r"(?![\w])" if len(p) <= 4 else ""), text)]
+    return [p for p in phrases if p in text and phrase_pattern(p).search(text)]
