@@ -57,12 +57,12 @@ class AgentRuntime:
                              audit=AuditCursor(chain_id=f"runtime:{mail.mail_id}"))
             TraceContextTextMapPropagator().inject(state.trace_carrier)  # the consumed mail's span
             await store.save(state)
-        if state.phase != RunPhase.AWAIT_REVIEW:
+        if _needs_driving(state):
             await self._schedule(state)
 
     async def resume_all(self) -> int:
         """Schedules every unfinished run that is not waiting for a person, in arrival order."""
-        runs = [state for state in await self.deps.store.active_runs() if state.phase != RunPhase.AWAIT_REVIEW]
+        runs = [state for state in await self.deps.store.active_runs() if _needs_driving(state)]
         for state in runs:
             await self._schedule(state)
         logger.info("resumed %d unfinished runs", len(runs))
@@ -146,3 +146,9 @@ class AgentRuntime:
                     return
                 logger.exception("run %s failed in phase %s; retrying in %.1f s", mail_id, state.phase, delay)
                 await asyncio.sleep(delay)
+
+
+def _needs_driving(state: RunState) -> bool:
+    """Every run but one waiting for a person who has been asked: a run stopped between saving its pause and
+    publishing the review request (a crash, a SIGKILL) must still ask, or it would wait for nobody."""
+    return state.phase != RunPhase.AWAIT_REVIEW or not state.review_requested

@@ -97,6 +97,7 @@ def test_a_send_to_an_address_found_only_in_the_body_is_not_made_and_the_genuine
     assert not any(outsider in str(e.detail) for e in chain)
 
 
+@pytest.mark.timeout(900)  # the scenario's own waits are bounded at 600 s
 def test_a_sigkilled_runtime_ends_every_mail_once_and_executes_no_call_id_twice() -> None:
     report = run_chaos(48, above_share=0.25, timeout=600)
     print(f"killed with {report.summaries_before_kill} runs ended, {report.reviews_before_kill} waiting for review; "

@@ -211,6 +211,30 @@ async def test_a_restarted_runtime_resumes_a_waiting_run_with_the_same_call_id()
     assert verify_chain(chain)
 
 
+async def test_a_run_stopped_before_it_asked_for_review_asks_after_the_restart() -> None:
+    first = harness(ScriptedPlanner(calls(("write_crm", REFUND))), RuleCritic(write_crm=Verdict.NEEDS_HUMAN))
+    never = asyncio.Event()
+
+    async def dies_while_publishing(message: object) -> None:
+        await never.wait()
+
+    first.out.review = dies_while_publishing  # type: ignore[method-assign]
+    await first.runtime.accept(accepted_mail())
+    for _ in range(200):  # until the pause is saved and the request is on its way out
+        state = await first.runtime.deps.store.load("m-1")
+        if state is not None and state.phase == "await_review":
+            break
+        await asyncio.sleep(0.01)
+    await first.runtime.scheduler.stop()  # the process dies before the request left
+
+    second = harness(ScriptedPlanner(), RuleCritic(write_crm=Verdict.NEEDS_HUMAN), redis=first.redis)
+    assert await second.runtime.resume_all() == 1
+    await second.settle()
+    (request,) = second.out.reviews
+    assert [c.arguments for c in request.payload.calls] == [REFUND]
+    assert await second.runtime.resume_all() == 0  # asked once: now it waits for the person
+
+
 async def test_a_result_no_run_asked_for_is_dead_lettered() -> None:
     h = harness(ScriptedPlanner())
     stray = ToolCallResult(call_id="call-unknown", run_id="m-x", tool="history", status=ToolCallStatus.OK)
