@@ -16,7 +16,7 @@ import os
 import signal
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,14 +46,21 @@ class ChaosReport:
     reviews_before_kill: int
     decided: int = 0
     summaries: Counter[str] = field(default_factory=Counter)
+    ends: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))  # (terminal, outcome)
     terminal_states: Counter[str] = field(default_factory=Counter)
     first_runs: Counter[str] = field(default_factory=Counter)  # call id -> results with duplicate=false
     duplicates_answered: int = 0
     crm_writes: Counter[str] = field(default_factory=Counter)  # idempotency key -> writes
     seconds: float = 0.0
 
-    def ended_not_once(self) -> dict[str, int]:
-        return {mail: self.summaries[mail] for mail in self.mails if self.summaries[mail] != 1}
+    def ended_not_once(self) -> dict[str, list[tuple[str, str]]]:
+        """Mails with no summary, or with summaries that disagree on how the run ended."""
+        return {mail: sorted(self.ends[mail]) for mail in self.mails if len(self.ends[mail]) != 1}
+
+    def summaries_repeated(self) -> dict[str, int]:
+        """Mails whose one end was published more than once: a runtime killed after publishing a run's summary and
+        before recording the run as finished publishes the same end again when it resumes (at least once)."""
+        return {mail: self.summaries[mail] for mail in self.mails if self.summaries[mail] > 1}
 
     def executed_twice(self) -> dict[str, int]:
         return {call: n for call, n in self.first_runs.items() if n > 1}
@@ -130,6 +137,8 @@ def count(report: ChaosReport, timeout: float) -> None:
     runs = _read(AGENT_RUNS, mails, done=lambda rs: {r["mail_id"] for r in rs} >= mails, timeout=timeout)
     runs = _read(AGENT_RUNS, mails, timeout=5.0)  # and a little longer: a second summary of a mail would show here
     report.summaries = Counter(r["mail_id"] for r in runs)
+    for run in runs:
+        report.ends[run["mail_id"]].add((str(run["payload"].get("terminal_state")), str(run["payload"]["outcome"])))
     report.terminal_states = Counter(str(r["payload"].get("terminal_state")) for r in runs)
     for tool in TOOLS:
         for record in _read(tool_results(tool), mails):
@@ -180,6 +189,7 @@ def main() -> None:
           f"review; {report.decided} reviews approved after the restart; {report.seconds:.0f} s in all")
     print(f"  terminal states: {dict(report.terminal_states)}")
     print(f"  mails not ended exactly once: {len(report.ended_not_once())} {report.ended_not_once() or ''}")
+    print(f"  mails whose one end was published again after the kill: {len(report.summaries_repeated())}")
     print(f"  tool call ids first-executed: {len(report.first_runs)}, twice or more: {len(report.executed_twice())}"
           f"; duplicate deliveries answered from the first result: {report.duplicates_answered}")
     print(f"  CRM writes: {sum(report.crm_writes.values())} over {len(report.crm_writes)} idempotency keys, "

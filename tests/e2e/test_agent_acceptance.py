@@ -102,9 +102,10 @@ def test_a_sigkilled_runtime_ends_every_mail_once_and_executes_no_call_id_twice(
     report = run_chaos(48, above_share=0.25, timeout=600)
     print(f"killed with {report.summaries_before_kill} runs ended, {report.reviews_before_kill} waiting for review; "
           f"{report.decided} approved after the restart; states {dict(report.terminal_states)}; "
-          f"{len(report.first_runs)} call ids, {report.duplicates_answered} duplicate deliveries")
+          f"{len(report.first_runs)} call ids, {report.duplicates_answered} duplicate deliveries; "
+          f"summaries published again after the kill: {report.summaries_repeated()}")
     assert report.summaries_before_kill < len(report.mails), "every run had ended before the kill"
-    assert report.ended_not_once() == {}
+    assert report.ended_not_once() == {}  # each mail one end (its summary may be published twice, never differing)
     assert set(report.terminal_states) == {"completed"}, report.terminal_states
     assert report.executed_twice() == {}
     assert report.written_twice() == {}
